@@ -1,0 +1,101 @@
+/*
+ * input.h: people, quotas and events, read from CSV or JSON Lines and
+ * validated against the policy.
+ *
+ * The roster (people + quotas) is loaded whole: it is small.  Events are
+ * streamed: evsrc validates every line, reports each bad one through the
+ * diag callback as `file:line: reason` and yields accepted events in
+ * (date, id) order.
+ */
+#ifndef INC_INPUT_H
+#define INC_INPUT_H
+
+#include "model.h"
+
+typedef struct person {
+	const char *id;
+	const char *name;
+	const char *level;   /* a level id of the ladder */
+	const char *team;    /* may be "" */
+	const char *manager; /* person id, or "" */
+	date_t hired;
+	bool has_left;
+	date_t left;
+	const char *currency; /* always set: the person's, or the policy's */
+	int minor;	      /* currency minor unit */
+	uint32_t index;
+} person;
+
+typedef struct quota {
+	uint32_t person;
+	int32_t period;
+	dec amount;
+} quota;
+
+typedef struct roster {
+	arena mem;
+	person *people;
+	size_t n_people, cap_people;
+	strmap by_id;		/* person id -> index */
+	quota *quotas;		/* sorted by (person, period) after load */
+	size_t n_quotas, cap_quotas;
+} roster;
+
+/* Shared context for the readers: where to report and what to count. */
+typedef struct input_ctx {
+	const inc_policy *policy;
+	inc_diag_fn diag;
+	void *ud;
+	inc_run_stats *stats;
+	char *errmsg;		/* malloc'd message for INC_EINPUT/INC_ERROR */
+} input_ctx;
+
+void roster_init(roster *r);
+void roster_finish(roster *r);
+/* Returns 0 or INC_EINPUT (file unusable; message in ctx->errmsg). Bad
+ * lines are reported and counted as rejected. */
+int roster_load_people(roster *r, input_ctx *ctx, const char *path);
+int roster_load_quotas(roster *r, input_ctx *ctx, const char *path);
+/* Person index by id, or -1. */
+int64_t roster_find(const roster *r, const char *id, size_t len);
+/* Quota of person in period, or false when none. */
+bool roster_quota(const roster *r, uint32_t person, int32_t period, dec *out);
+
+typedef struct split_part {
+	uint32_t person;
+	dec pct; /* percent, 0 < pct <= 100 */
+} split_part;
+
+typedef struct field_value {
+	bool present;
+	value v;
+	split_part *parts; /* FT_SPLIT */
+	size_t n_parts;
+} field_value;
+
+/* An accepted event.  Valid until the next evsrc_next call. */
+typedef struct event {
+	const char *id;
+	uint32_t id_len;
+	date_t date;
+	const policy_version *version; /* in force on date */
+	const event_type *type;	       /* of that version */
+	uint32_t person;
+	field_value *fields;	       /* type->n_fields entries */
+	const char *file;
+	uint64_t line;
+} event;
+
+typedef struct evsrc evsrc;
+
+/* Opens the event files.  Lines are validated as they are read; the source
+ * may read the files more than once (to order them).  Returns 0, INC_EINPUT
+ * or INC_ERROR with ctx->errmsg set. */
+int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
+		 const char *const *paths, size_t n_paths);
+/* Next accepted event in (date, id) order: returns 1 and *out, 0 at the
+ * end, or a negative INC_E* code (message in ctx->errmsg). */
+int evsrc_next(evsrc *s, const event **out);
+void evsrc_destroy(evsrc *s);
+
+#endif
