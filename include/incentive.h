@@ -132,6 +132,8 @@ typedef struct inc_run_stats {
 	uint64_t quotas;
 	uint64_t decisions;
 	uint64_t warnings;
+	uint64_t people_rejected;  /* bad lines in people files */
+	uint64_t quotas_rejected;  /* bad lines in quota files */
 } inc_run_stats;
 
 /* Creates a run of `policy` (borrowed: it must outlive the run).  Rejected

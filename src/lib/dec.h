@@ -36,7 +36,12 @@ typedef struct dec {
 
 /* Parses [-]digits[.digits] (no exponent, no '+', no spaces).  With
  * allow_percent, a trailing '%' divides by 100 exactly.  Returns DEC_OK,
- * DEC_ESYNTAX or DEC_EOVERFLOW (too many digits). */
+ * DEC_ESYNTAX or DEC_EOVERFLOW (too many digits).
+ * A '.' needs digits on both sides: "0.5" is accepted, ".5", "1.", "." and
+ * "-" are DEC_ESYNTAX.  Leading zeros and "-0" (zero) are accepted.  The
+ * scale is the number of fraction digits (+2 for '%'); more than
+ * DEC_MAX_DIGITS significant digits or a scale above DEC_MAX_SCALE is
+ * DEC_EOVERFLOW. */
 int dec_parse(dec *out, const char *s, size_t n, bool allow_percent);
 
 dec dec_from_int(int64_t v);

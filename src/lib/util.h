@@ -41,7 +41,8 @@ void sb_puts(strbuf *sb, const char *s);
 void sb_putc(strbuf *sb, char c);
 void sb_printf(strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void sb_vprintf(strbuf *sb, const char *fmt, va_list ap);
+void sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 const char *sb_cstr(strbuf *sb);
 
 /* Open-addressing map from byte strings to a uint32 value.  Keys are
