@@ -1247,6 +1247,20 @@ static int remember_deal(evaluator *e, const event *ev, size_t n_parts)
 	return 0;
 }
 
+/* Closes every period before p, including empty ones (so that quota
+ * holders get their period end even in a period without events). */
+static int advance_to(evaluator *e, int32_t p)
+{
+	while (e->cur_period < p) {
+		e->emitting = !e->cfg.has_period || e->cur_period == e->cfg.period;
+		int rc = period_close(e);
+		if (rc)
+			return rc;
+		e->cur_period++;
+	}
+	return 0;
+}
+
 int eval_event(evaluator *e, const event *ev, char **err)
 {
 	const policy_version *v = ev->version;
@@ -1255,22 +1269,22 @@ int eval_event(evaluator *e, const event *ev, char **err)
 	int rc = 0;
 	size_t n_parts;
 
-	if (!e->have_period || p != e->cur_period) {
-		if (e->have_period) {
-			e->emitting = !e->cfg.has_period || e->cur_period == e->cfg.period;
-			rc = period_close(e);
-			if (rc)
-				goto done;
-		}
+	if (!e->have_period) {
 		e->cur_period = p;
 		e->have_period = true;
 	}
 	if (e->cfg.has_period && p != e->cfg.period) {
 		if (e->cfg.stats)
 			e->cfg.stats->events_outside_period++;
-		if (p > e->cfg.period)
-			return 0; /* after the period: not needed */
+		if (p > e->cfg.period) {
+			/* after the period: close it, then nothing more is needed */
+			rc = advance_to(e, e->cfg.period + 1);
+			goto done;
+		}
 	}
+	rc = advance_to(e, p);
+	if (rc)
+		goto done;
 	/* before the period: evaluated silently so that state (deals a refund
 	 * may reverse) is the same as in a run over everything */
 	e->emitting = !e->cfg.has_period || p == e->cfg.period;
@@ -1370,11 +1384,17 @@ done:
 int eval_finish(evaluator *e, char **err)
 {
 	int rc = 0;
-	if (e->have_period) {
-		e->emitting = !e->cfg.has_period || e->cur_period == e->cfg.period;
-		rc = period_close(e);
-		e->have_period = false;
+	if (e->cfg.has_period) {
+		/* close the requested period even if no event reached it */
+		if (!e->have_period) {
+			e->cur_period = e->cfg.period;
+			e->have_period = true;
+		}
+		rc = advance_to(e, e->cfg.period + 1);
+	} else if (e->have_period) {
+		rc = advance_to(e, e->cur_period + 1);
 	}
+	e->have_period = false;
 	if (rc && err) {
 		*err = e->err;
 		e->err = NULL;

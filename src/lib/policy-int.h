@@ -120,10 +120,10 @@ typedef enum pl_ratio {
  * names the value in the range message ("rate 800% is out of range"). */
 bool pl_get_ratio(ploader *L, const ynode *n, pl_ratio kind, const char *what,
 		  dec *out);
-/* A non-negative money constant with at most the decimals of the
- * version's currency. */
+/* A money constant with at most the decimals of the version's currency;
+ * negative only when signed_ok. */
 bool pl_get_money(ploader *L, const policy_version *v, const ynode *n,
-		  const char *what, dec *out);
+		  const char *what, bool signed_ok, dec *out);
 /* Any exact decimal (condition values on decimal fields). */
 bool pl_get_decimal(ploader *L, const ynode *n, dec *out);
 

@@ -401,7 +401,7 @@ bool pl_get_ratio(ploader *L, const ynode *n, pl_ratio kind, const char *what,
 }
 
 bool pl_get_money(ploader *L, const policy_version *v, const ynode *n,
-		  const char *what, dec *out)
+		  const char *what, bool signed_ok, dec *out)
 {
 	char got[128];
 	dec d;
@@ -412,7 +412,7 @@ bool pl_get_money(ploader *L, const policy_version *v, const ynode *n,
 			 ynode_describe(n, got, sizeof got));
 		return false;
 	}
-	if (dec_sign(d) < 0) {
+	if (dec_sign(d) < 0 && !signed_ok) {
 		pl_error(L, n, NULL, "%s %.*s must not be negative", what,
 			 (int)n->len, n->text);
 		return false;
@@ -888,7 +888,8 @@ static void compile_ladder(ploader *L, policy_version *v, const ynode *n)
 		if ((x = pl_optional(m, "title")))
 			pl_get_string(L, x, "a title", &lv.title);
 		if ((x = ynode_get(m, "target_bonus")) &&
-		    pl_get_money(L, v, x, "target_bonus", &lv.target_bonus))
+		    pl_get_money(L, v, x, "target_bonus", false,
+				 &lv.target_bonus))
 			lv.has_target_bonus = true;
 		v->levels[v->n_levels++] = lv;
 	}
