@@ -356,9 +356,9 @@ found:
 }
 
 /* Stores field k.  Beyond the expected count only the count matters. */
-static bool add_field(csv_reader *r, size_t k, const char *s, size_t len)
+static bool add_field_slow(csv_reader *r, size_t k, const char *s, size_t len)
 {
-	if (k >= r->cap_fields) {
+	{
 		size_t ncap;
 		csv_field *nf;
 
@@ -373,6 +373,16 @@ static bool add_field(csv_reader *r, size_t k, const char *s, size_t len)
 		r->fields = nf;
 		r->cap_fields = ncap;
 	}
+	r->fields[k].s = s;
+	r->fields[k].len = (uint32_t)len;
+	return true;
+}
+
+static inline bool add_field(csv_reader *r, size_t k, const char *s,
+			     size_t len)
+{
+	if (k >= r->cap_fields)
+		return add_field_slow(r, k, s, len);
 	r->fields[k].s = s;
 	r->fields[k].len = (uint32_t)len;
 	return true;
@@ -728,9 +738,7 @@ static const rec_ops csv_rec_ops = {
 	.close = csv_rec_close,
 };
 
-/* Writes at most 64 bytes of s (n bytes) to dst as text safe to quote in a
- * message: control bytes become '?', long values end in "...". */
-static void shown(char *dst, size_t cap, const char *s, size_t n)
+void rec_quote(char *dst, size_t cap, const char *s, size_t n)
 {
 	size_t k = 0, lim = cap > 4 ? cap - 4 : 0;
 
@@ -750,6 +758,35 @@ static void shown(char *dst, size_t cap, const char *s, size_t n)
 		dst[k < cap ? k : cap - 1] = '\0';
 }
 
+const char *rec_check_id(const char *s, size_t n)
+{
+	if (n == 0)
+		return "is empty";
+	if (n > 128)
+		return "is longer than 128 bytes";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "contains a control character";
+	if (s[0] == ' ' || s[n - 1] == ' ')
+		return "has a leading or trailing space";
+	return NULL;
+}
+
+const char *rec_date_problem(const char *s, size_t n)
+{
+	static const char shape[] = "dddd-dd-dd";
+
+	if (n != 10)
+		return "is not a date (write YYYY-MM-DD)";
+	for (size_t i = 0; i < 10; i++) {
+		bool digit = s[i] >= '0' && s[i] <= '9';
+
+		if (shape[i] == 'd' ? !digit : s[i] != '-')
+			return "is not a date (write YYYY-MM-DD)";
+	}
+	return "does not exist";
+}
+
 /* Checks the header and maps it onto the consumer's columns.  Returns NULL
  * or the message (in c->msg). */
 static const char *map_header(csv_rec_reader *c, const csv_record *cr)
@@ -762,7 +799,7 @@ static const char *map_header(csv_rec_reader *c, const csv_record *cr)
 		char name[72];
 		size_t i;
 
-		shown(name, sizeof name, f->s, f->len);
+		rec_quote(name, sizeof name, f->s, f->len);
 		if (f->len == 0) {
 			snprintf(c->msg, sizeof c->msg,
 				 "%s:%llu: column %zu of the header has no name",

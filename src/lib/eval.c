@@ -151,9 +151,11 @@ static const char *attain_str(char *buf, size_t cap, dec credited, dec quo)
 		snprintf(buf, cap, "n/a");
 		return buf;
 	}
-	char tmp[64];
-	dec_format(tmp, sizeof tmp, pct, 2, false);
-	snprintf(buf, cap, "%s%%", tmp);
+	size_t n = dec_format(buf, cap > 1 ? cap - 1 : cap, pct, 2, false);
+	if (n + 1 < cap) {
+		buf[n] = '%';
+		buf[n + 1] = '\0';
+	}
 	return buf;
 }
 

@@ -24,12 +24,16 @@ typedef struct person {
 	const char *currency; /* always set: the person's, or the policy's */
 	int minor;	      /* currency minor unit */
 	uint32_t index;
+	const char *file;     /* where the person was read (roster arena) */
+	uint64_t line;
 } person;
 
 typedef struct quota {
 	uint32_t person;
 	int32_t period;
-	dec amount;
+	dec amount;	  /* at the person's currency minor unit */
+	const char *file; /* where the quota was read (roster arena) */
+	uint64_t line;
 } quota;
 
 typedef struct roster {

@@ -106,7 +106,8 @@ static int l_dec(lua_State *L)
 		break;
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, 1)) {
-			ldec_push(L, dec_from_int((int64_t)lua_tointeger(L, 1)));
+			ldec_push(L,
+				  dec_from_int((int64_t)lua_tointeger(L, 1)));
 			return 1;
 		}
 		return luaL_error(L, "use dec('%s'): floats are not exact",
@@ -115,11 +116,12 @@ static int l_dec(lua_State *L)
 		s = lua_tolstring(L, 1, &n);
 		rc = dec_parse(&d, s, n, true);
 		if (rc == DEC_ESYNTAX)
-			return luaL_error(L,
-					  "dec('%s'): not a decimal number "
-					  "(write digits with an optional '-' "
-					  "and '.', like \"-12.50\" or \"8%%\")",
-					  s);
+			return luaL_error(
+			    L,
+			    "dec('%s'): not a decimal number "
+			    "(write digits with an optional '-' "
+			    "and '.', like \"-12.50\" or \"8%%\")",
+			    s);
 		if (rc != DEC_OK)
 			return luaL_error(L, "dec('%s'): decimal overflow", s);
 		ldec_push(L, d);
@@ -144,8 +146,8 @@ static int l_add(lua_State *L)
 static int l_sub(lua_State *L)
 {
 	dec r;
-	int rc = dec_sub(&r, operand(L, 1, "subtract"),
-			 operand(L, 2, "subtract"));
+	int rc =
+	    dec_sub(&r, operand(L, 1, "subtract"), operand(L, 2, "subtract"));
 
 	if (rc != DEC_OK)
 		return dec_fail(L, rc);
@@ -156,8 +158,8 @@ static int l_sub(lua_State *L)
 static int l_mul(lua_State *L)
 {
 	dec r;
-	int rc = dec_mul(&r, operand(L, 1, "multiply"),
-			 operand(L, 2, "multiply"));
+	int rc =
+	    dec_mul(&r, operand(L, 1, "multiply"), operand(L, 2, "multiply"));
 
 	if (rc != DEC_OK)
 		return dec_fail(L, rc);
@@ -200,7 +202,7 @@ static int l_eq(lua_State *L)
 	dec a, b;
 
 	lua_pushboolean(L, ldec_to(L, 1, &a) && ldec_to(L, 2, &b) &&
-				   dec_cmp(a, b) == 0);
+			       dec_cmp(a, b) == 0);
 	return 1;
 }
 
@@ -248,7 +250,8 @@ static int l_concat(lua_State *L)
 			   lua_type(L, i) == LUA_TNUMBER) {
 			lua_pushvalue(L, i);
 		} else {
-			return luaL_error(L, "attempt to concatenate a %s value",
+			return luaL_error(L,
+					  "attempt to concatenate a %s value",
 					  luaL_typename(L, i));
 		}
 	}
@@ -362,18 +365,19 @@ static int m_abs(lua_State *L)
 }
 
 static const luaL_Reg meta[] = {
-	{"__add", l_add},	  {"__sub", l_sub},	  {"__mul", l_mul},
-	{"__unm", l_unm},	  {"__div", l_div_op},	  {"__idiv", l_div_op},
-	{"__mod", l_mod_op},	  {"__pow", l_pow_op},	  {"__eq", l_eq},
-	{"__lt", l_lt},		  {"__le", l_le},	  {"__tostring", l_tostring},
-	{"__concat", l_concat}, {NULL, NULL},
+    {"__add", l_add},	    {"__sub", l_sub},	 {"__mul", l_mul},
+    {"__unm", l_unm},	    {"__div", l_div_op}, {"__idiv", l_div_op},
+    {"__mod", l_mod_op},    {"__pow", l_pow_op}, {"__eq", l_eq},
+    {"__lt", l_lt},	    {"__le", l_le},	 {"__tostring", l_tostring},
+    {"__concat", l_concat}, {NULL, NULL},
 };
 
 static const luaL_Reg methods[] = {
-	{"div", m_div},	      {"round", m_round}, {"percent", m_percent},
-	{"tostring", l_tostring}, {"format", m_format}, {"cmp", m_cmp},
-	{"sign", m_sign},     {"iszero", m_iszero}, {"abs", m_abs},
-	{NULL, NULL},
+    {"div", m_div},	    {"round", m_round},
+    {"percent", m_percent}, {"tostring", l_tostring},
+    {"format", m_format},   {"cmp", m_cmp},
+    {"sign", m_sign},	    {"iszero", m_iszero},
+    {"abs", m_abs},	    {NULL, NULL},
 };
 
 void ldec_open(lua_State *L, dec_rounding default_mode)

@@ -21,10 +21,15 @@ typedef struct pl_script {
 	const char *display; /* as shown in diagnostics */
 	const char *source;  /* NUL-terminated bytes (policy arena) or NULL */
 	size_t len;
-	int status;	     /* PL_SCRIPT_OK, or why the file is unusable */
+	int status; /* PL_SCRIPT_OK, or why the file is unusable */
 } pl_script;
 
-enum { PL_SCRIPT_OK, PL_SCRIPT_ESCAPES, PL_SCRIPT_MISSING, PL_SCRIPT_UNREADABLE };
+enum {
+	PL_SCRIPT_OK,
+	PL_SCRIPT_ESCAPES,
+	PL_SCRIPT_MISSING,
+	PL_SCRIPT_UNREADABLE
+};
 
 /* A growable array of pointers, malloc'd. */
 typedef struct pl_ptrvec {
@@ -60,6 +65,17 @@ typedef struct ploader {
 	/* scripts the current version uses: indices into `scripts`; a rule's
 	 * script index is the position in this list */
 	pl_ptrvec vscripts;
+	/* Name tables of the version being compiled, so that checking a
+	 * large file stays linear (reset for each version). */
+	const policy_version *cur;
+	strmap types_ix;   /* event type name -> index in cur->types */
+	strmap *fields_ix; /* per event type: field name -> index */
+	size_t n_fields_ix;
+	strmap levels_ix; /* level id -> index in cur->levels */
+	/* names whose definition was reported as wrong in this version
+	 * ("f:type:field", "t:type", "r:rule", "c:type" for a bad credit):
+	 * references to them are not reported a second time */
+	strmap quiet;
 } ploader;
 
 /* ---- reporting (policy.c) -------------------------------------------- */
@@ -68,16 +84,16 @@ void pl_error(ploader *L, const ynode *n, const char *hint, const char *fmt,
 	      ...) __attribute__((format(printf, 4, 5)));
 void pl_error_at(ploader *L, const char *file, uint32_t line, uint32_t col,
 		 const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+    __attribute__((format(printf, 6, 7)));
 /* "did you mean 'x'?" for the candidate closest to word, in buf, or NULL */
 const char *pl_did_you_mean(char *buf, size_t cap, const char *word,
 			    const char *const *cands, size_t n);
 
 /* ---- allocation in the policy arena ---------------------------------- */
 
-void *pl_alloc(ploader *L, size_t size);	/* zeroed; NULL sets oom */
+void *pl_alloc(ploader *L, size_t size);	   /* zeroed; NULL sets oom */
 void *pl_array(ploader *L, size_t n, size_t size); /* NULL also for n == 0 */
-char *pl_text(ploader *L, const ynode *scalar);	/* copy of its text */
+char *pl_text(ploader *L, const ynode *scalar);	   /* copy of its text */
 src_loc pl_loc(const ploader *L, const ynode *n);
 int pl_ptrvec_push(ploader *L, pl_ptrvec *v, void *item);
 

@@ -34,7 +34,7 @@
 
 #include "sandbox.h"
 
-/* ---- reporting ---------------------------------------------------------- */
+/* ---- reporting ---- */
 
 static void pl_vreport(ploader *L, const char *file, uint32_t line,
 		       uint32_t col, const char *hint, const char *fmt,
@@ -77,7 +77,10 @@ void pl_error_at(ploader *L, const char *file, uint32_t line, uint32_t col,
 const char *pl_did_you_mean(char *buf, size_t cap, const char *word,
 			    const char *const *cands, size_t n)
 {
-	const char *best = closest_word(word, cands, n);
+	/* no suggestion for long words: not a typo, and edit distance
+	 * would cost length x candidates */
+	const char *best =
+	    strlen(word) > 64 ? NULL : closest_word(word, cands, n);
 
 	if (!best)
 		return NULL;
@@ -85,7 +88,7 @@ const char *pl_did_you_mean(char *buf, size_t cap, const char *word,
 	return buf;
 }
 
-/* ---- allocation ---------------------------------------------------------- */
+/* ---- allocation ---- */
 
 void *pl_alloc(ploader *L, size_t size)
 {
@@ -147,7 +150,7 @@ int pl_ptrvec_push(ploader *L, pl_ptrvec *v, void *item)
 	return 0;
 }
 
-/* ---- shape ------------------------------------------------------------- */
+/* ---- shape ---- */
 
 bool pl_check_keys(ploader *L, const ynode *map, const char *const *allowed,
 		   size_t n_allowed)
@@ -219,14 +222,14 @@ bool pl_expect_scalar(ploader *L, const ynode *n, const char *what)
 	return expect_kind(L, n, YN_SCALAR, what);
 }
 
-/* ---- scalar values ------------------------------------------------------- */
+/* ---- scalar values ---- */
 
 bool pl_get_string(ploader *L, const ynode *n, const char *what,
 		   const char **out)
 {
 	if (!pl_expect_scalar(L, n, what))
 		return false;
-	if (n->len == 0 || memchr(n->text, '\0', n->len)) {
+	if (n->len == 0) {
 		char got[128];
 		pl_error(L, n, NULL, "expected %s, got %s", what,
 			 ynode_describe(n, got, sizeof got));
@@ -365,14 +368,14 @@ bool pl_get_ratio(ploader *L, const ynode *n, pl_ratio kind, const char *what,
 		  dec *out)
 {
 	static const char *const expected[] = {
-		[RATIO_RATE] = "a percentage like 8% or a decimal like 0.08",
-		[RATIO_MULTIPLIER] = "a number like 1.5 or a percentage like 150%",
-		[RATIO_ATTAINMENT] = "a percentage like 100% or a decimal like 1.0",
+	    [RATIO_RATE] = "a percentage like 8% or a decimal like 0.08",
+	    [RATIO_MULTIPLIER] = "a number like 1.5 or a percentage like 150%",
+	    [RATIO_ATTAINMENT] = "a percentage like 100% or a decimal like 1.0",
 	};
 	static const char *const range[] = {
-		[RATIO_RATE] = "0%..100%",
-		[RATIO_MULTIPLIER] = "0..10",
-		[RATIO_ATTAINMENT] = "0%..1000%",
+	    [RATIO_RATE] = "0%..100%",
+	    [RATIO_MULTIPLIER] = "0..10",
+	    [RATIO_ATTAINMENT] = "0%..1000%",
 	};
 	char got[128];
 	dec d;
@@ -385,7 +388,8 @@ bool pl_get_ratio(ploader *L, const ynode *n, pl_ratio kind, const char *what,
 	}
 	bool pct = n->len > 0 && n->text[n->len - 1] == '%';
 	if (written_decimals(n->text, n->len) > (pct ? 6u : 8u)) {
-		pl_error(L, n, "write at most 6 decimals in a percentage (8.123456%)",
+		pl_error(L, n,
+			 "write at most 6 decimals in a percentage (8.123456%)",
 			 "%s %.*s has too many decimals", what, (int)n->len,
 			 n->text);
 		return false;
@@ -418,13 +422,14 @@ bool pl_get_money(ploader *L, const policy_version *v, const ynode *n,
 		return false;
 	}
 	if (v->currency) {
-		int minor = currency_minor_unit(v, v->currency,
-						strlen(v->currency));
+		int minor =
+		    currency_minor_unit(v, v->currency, strlen(v->currency));
 		if (minor >= 0 &&
 		    written_decimals(n->text, n->len) > (size_t)minor) {
-			pl_error(L, n, NULL,
-				 "%s %.*s has more decimals than %s allows (%d)",
-				 what, (int)n->len, n->text, v->currency, minor);
+			pl_error(
+			    L, n, NULL,
+			    "%s %.*s has more decimals than %s allows (%d)",
+			    what, (int)n->len, n->text, v->currency, minor);
 			return false;
 		}
 	}
@@ -438,7 +443,8 @@ bool pl_get_decimal(ploader *L, const ynode *n, dec *out)
 
 	if (!n || n->kind != YN_SCALAR ||
 	    dec_parse(out, n->text, n->len, false) != DEC_OK) {
-		pl_error(L, n, NULL, "expected a decimal number like 1.25, got %s",
+		pl_error(L, n, NULL,
+			 "expected a decimal number like 1.25, got %s",
 			 ynode_describe(n, got, sizeof got));
 		return false;
 	}
@@ -493,7 +499,7 @@ pcre2_code *pl_compile_pattern(ploader *L, const ynode *n)
 	return re;
 }
 
-/* ---- slots ------------------------------------------------------------- */
+/* ---- slots ---- */
 
 static uint32_t slot_of(ploader *L, strmap *m, pl_ptrvec *names,
 			const char *name)
@@ -523,7 +529,7 @@ uint32_t pl_type_slot(ploader *L, const char *name)
 	return slot_of(L, &L->type_slots, &L->type_names, name);
 }
 
-/* ---- files -------------------------------------------------------------- */
+/* ---- files ---- */
 
 /* dir joined with name ("" dir: name alone), in the policy arena. */
 static char *join_path(ploader *L, const char *dir, const char *name)
@@ -596,7 +602,7 @@ static int load_policy_file(ploader *L, const char *full, const char *rel,
 	return 0;
 }
 
-/* ---- scripts ------------------------------------------------------------- */
+/* ---- scripts ---- */
 
 /* Reports a Lua compile error "chunk:LINE: message" at the script's file
  * and line. */
@@ -628,14 +634,15 @@ static void report_lua_error(ploader *L, const char *display, const char *err)
 static char *normalise_script_path(ploader *L, const ynode *n)
 {
 	static const char *const escape_hint =
-		"name scripts relative to the policy directory, like "
-		"scripts/kicker.lua";
+	    "name scripts relative to the policy directory, like "
+	    "scripts/kicker.lua";
 	strbuf sb;
 	const char *s = n->text, *end = n->text + n->len;
 	char *out = NULL;
 
 	if (n->len == 0 || s[0] == '/') {
-		pl_error(L, n, escape_hint, "script path leaves the policy directory");
+		pl_error(L, n, escape_hint,
+			 "script path leaves the policy directory");
 		return NULL;
 	}
 	sb_init(&sb);
@@ -687,8 +694,9 @@ static int load_script(ploader *L, pl_script *s, const char *rel)
 		return PL_SCRIPT_UNREADABLE;
 	real = realpath(full, NULL);
 	if (!real) {
-		status = (errno == ENOENT || errno == ENOTDIR) ? PL_SCRIPT_MISSING
-							       : PL_SCRIPT_UNREADABLE;
+		status = (errno == ENOENT || errno == ENOTDIR)
+			     ? PL_SCRIPT_MISSING
+			     : PL_SCRIPT_UNREADABLE;
 		goto done;
 	}
 	/* Symbolic links may point anywhere: what counts is where the file
@@ -781,11 +789,12 @@ int pl_script_ref(ploader *L, const ynode *n)
 	return (int)(L->vscripts.n - 1);
 }
 
-/* ---- one version ----------------------------------------------------------- */
+/* ---- one version ---- */
 
 /* Where the keys compared across versions were written. */
 typedef struct vaux {
-	const char *file;
+	const char *file; /* display name */
+	const char *rel;  /* path in the policy directory, for messages */
 	bool has_effective, has_period, has_name;
 	src_loc effective_loc, period_loc, name_loc;
 } vaux;
@@ -796,9 +805,8 @@ typedef struct vslot {
 } vslot;
 
 static const char *const version_keys[] = {
-	"policy",   "version",	"effective",  "title",	"currency",
-	"rounding", "period",	"currencies", "limits", "ladder",
-	"event_types", "rules",
+    "policy", "version",    "effective", "title",  "currency",	  "rounding",
+    "period", "currencies", "limits",	 "ladder", "event_types", "rules",
 };
 static const char *const rounding_names[] = {"half_up", "half_even"};
 static const char *const period_names[] = {"month", "quarter", "year"};
@@ -867,24 +875,27 @@ static void compile_ladder(ploader *L, policy_version *v, const ynode *n)
 	for (size_t i = 0; i < n->n_items; i++) {
 		const ynode *m = n->items[i], *x;
 		level lv = {0};
-		if (!pl_expect_map(L, m, "a level like {level: SR1, title: ...}"))
+		if (!pl_expect_map(L, m,
+				   "a level like {level: SR1, title: ...}"))
 			continue;
 		pl_check_keys(L, m, keys, 3);
 		lv.loc = pl_loc(L, m);
 		x = pl_required(L, m, "level");
 		if (!x || !pl_get_string(L, x, "a level id like SR1", &lv.id))
 			continue;
-		bool dup = false;
-		for (size_t j = 0; j < v->n_levels && !dup; j++) {
-			if (strcmp(v->levels[j].id, lv.id) == 0) {
-				pl_error(L, x, NULL,
-					 "duplicate level '%s' (first at line %u)",
-					 lv.id, v->levels[j].loc.line);
-				dup = true;
-			}
+		uint32_t first = 0;
+		int r = strmap_put(&L->levels_ix, lv.id, strlen(lv.id),
+				   (uint32_t)v->n_levels, &first);
+		if (r < 0) {
+			L->oom = true;
+			return;
 		}
-		if (dup)
+		if (r == 0) {
+			pl_error(L, x, NULL,
+				 "duplicate level '%s' (first at line %u)",
+				 lv.id, v->levels[first].loc.line);
 			continue;
+		}
 		if ((x = pl_optional(m, "title")))
 			pl_get_string(L, x, "a title", &lv.title);
 		if ((x = ynode_get(m, "target_bonus")) &&
@@ -895,6 +906,19 @@ static void compile_ladder(ploader *L, policy_version *v, const ynode *n)
 	}
 }
 
+static void free_version_tables(ploader *L)
+{
+	strmap_finish(&L->types_ix);
+	for (size_t i = 0; i < L->n_fields_ix; i++)
+		strmap_finish(&L->fields_ix[i]);
+	free(L->fields_ix);
+	L->fields_ix = NULL;
+	L->n_fields_ix = 0;
+	strmap_finish(&L->levels_ix);
+	strmap_finish(&L->quiet);
+	L->cur = NULL;
+}
+
 /* Compiles one version file's tree into v. */
 static void compile_version(ploader *L, vslot *vs, const ynode *root,
 			    const char *rel)
@@ -903,13 +927,21 @@ static void compile_version(ploader *L, vslot *vs, const ynode *root,
 	const ynode *x;
 	int c;
 
+	L->cur = v;
+	strmap_init(&L->types_ix);
+	strmap_init(&L->levels_ix);
+	strmap_init(&L->quiet);
+
 	vs->a.file = L->file;
+	vs->a.rel = rel;
 	v->file = L->file;
 	v->label = rel;
 	v->lua_instructions = 1000000;
 	v->lua_memory = 8192u * 1024u;
-	if (!pl_expect_map(L, root, "a policy version (a mapping of keys)"))
+	if (!pl_expect_map(L, root, "a policy version (a mapping of keys)")) {
+		free_version_tables(L);
 		return;
+	}
 	pl_check_keys(L, root, version_keys,
 		      sizeof version_keys / sizeof *version_keys);
 
@@ -919,7 +951,8 @@ static void compile_version(ploader *L, vslot *vs, const ynode *root,
 		vs->a.name_loc = pl_loc(L, x);
 	}
 	if ((x = ynode_get(root, "version")))
-		pl_get_string(L, x, "a version label like \"2026.1\"", &v->label);
+		pl_get_string(L, x, "a version label like \"2026.1\"",
+			      &v->label);
 	if ((x = pl_required(L, root, "effective")) &&
 	    pl_get_date(L, x, &v->effective)) {
 		vs->a.has_effective = true;
@@ -968,14 +1001,15 @@ static void compile_version(ploader *L, vslot *vs, const ynode *root,
 	v->scripts = pl_array(L, v->n_scripts, sizeof *v->scripts);
 	for (size_t i = 0; v->scripts && i < v->n_scripts; i++) {
 		const pl_script *s =
-			L->scripts.items[(uintptr_t)L->vscripts.items[i]];
+		    L->scripts.items[(uintptr_t)L->vscripts.items[i]];
 		v->scripts[i].path = s->path;
 		v->scripts[i].source = s->source;
 		v->scripts[i].len = s->len;
 	}
+	free_version_tables(L);
 }
 
-/* ---- across versions ------------------------------------------------------ */
+/* ---- across versions ---- */
 
 static int cmp_vslot(const void *a, const void *b)
 {
@@ -1002,7 +1036,7 @@ static void check_versions(ploader *L, vslot *vs, size_t n)
 				    "give each version its own effective date",
 				    "effective date %s is also the effective "
 				    "date of %s",
-				    d, a->a.file);
+				    d, a->a.rel);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1011,33 +1045,34 @@ static void check_versions(ploader *L, vslot *vs, size_t n)
 			if (!ref_period)
 				ref_period = s;
 			else if (s->v.period != ref_period->v.period)
-				pl_error_at(L, s->a.file, s->a.period_loc.line,
-					    s->a.period_loc.col,
-					    "every version must use the same "
-					    "period",
-					    "period '%s' differs from '%s' in %s",
-					    period_kind_name(s->v.period),
-					    period_kind_name(ref_period->v.period),
-					    ref_period->a.file);
+				pl_error_at(
+				    L, s->a.file, s->a.period_loc.line,
+				    s->a.period_loc.col,
+				    "every version must use the same "
+				    "period",
+				    "period '%s' differs from '%s' in %s",
+				    period_kind_name(s->v.period),
+				    period_kind_name(ref_period->v.period),
+				    ref_period->a.rel);
 		}
 		if (s->a.has_name) {
 			if (!ref_name)
 				ref_name = s;
 			else if (strcmp(s->v.policy_name,
 					ref_name->v.policy_name) != 0)
-				pl_error_at(L, s->a.file, s->a.name_loc.line,
-					    s->a.name_loc.col,
-					    "every version must name the same "
-					    "policy",
-					    "policy '%s' differs from '%s' in %s",
-					    s->v.policy_name,
-					    ref_name->v.policy_name,
-					    ref_name->a.file);
+				pl_error_at(
+				    L, s->a.file, s->a.name_loc.line,
+				    s->a.name_loc.col,
+				    "every version must name the same "
+				    "policy",
+				    "policy '%s' differs from '%s' in %s",
+				    s->v.policy_name, ref_name->v.policy_name,
+				    ref_name->a.rel);
 		}
 	}
 }
 
-/* ---- hashing --------------------------------------------------------------- */
+/* ---- hashing ---- */
 
 static void hex(char out[65], const unsigned char md[32])
 {
@@ -1089,7 +1124,7 @@ done:
 	return rc;
 }
 
-/* ---- listing --------------------------------------------------------------- */
+/* ---- listing ---- */
 
 static bool is_version_file(const char *name)
 {
@@ -1114,8 +1149,9 @@ static int list_versions(ploader *L, const char *dir, pl_ptrvec *out,
 	struct dirent *e;
 
 	if (!d) {
-		if (errmsg && asprintf(errmsg, "cannot open policy directory "
-					       "'%s': %s",
+		if (errmsg && asprintf(errmsg,
+				       "cannot open policy directory "
+				       "'%s': %s",
 				       dir, strerror(errno)) < 0)
 			*errmsg = NULL;
 		return INC_ERROR;
@@ -1133,7 +1169,7 @@ static int list_versions(ploader *L, const char *dir, pl_ptrvec *out,
 	return 0;
 }
 
-/* ---- load -------------------------------------------------------------- */
+/* ---- load ---- */
 
 static void free_codes(pl_ptrvec *codes)
 {
@@ -1167,9 +1203,9 @@ static int finish_model(ploader *L, vslot *vs, size_t n_vs)
 		char d[11];
 		p->versions[i] = vs[i].v;
 		date_format(d, vs[i].v.effective);
-		p->labels[i] = arena_printf(L->mem, "%s effective %s, %zu rule%s",
-					    vs[i].v.label, d, vs[i].v.n_rules,
-					    vs[i].v.n_rules == 1 ? "" : "s");
+		p->labels[i] = arena_printf(
+		    L->mem, "%s effective %s, %zu rule%s", vs[i].v.label, d,
+		    vs[i].v.n_rules, vs[i].v.n_rules == 1 ? "" : "s");
 		if (!p->labels[i])
 			return INC_ERROR;
 	}
@@ -1253,9 +1289,9 @@ int inc_policy_load(inc_policy **out, const char *path, inc_diag_fn diag,
 		goto done;
 	for (size_t i = 0; i < names.n && !L.oom; i++) {
 		const char *rel = names.items[i];
-		const char *display =
-			S_ISDIR(st.st_mode) ? join_path(&L, L.user_dir, rel)
-					    : L.p->root;
+		const char *display = S_ISDIR(st.st_mode)
+					  ? join_path(&L, L.user_dir, rel)
+					  : L.p->root;
 		char *full = join_path(&L, L.root_dir, rel);
 		policy_file *f = NULL;
 		ytree t;
@@ -1346,23 +1382,19 @@ void inc_policy_destroy(inc_policy *p)
 			for (size_t k = 0; k < ru->n_rates; k++)
 				free_cond_list(&ru->rates[k].when);
 			for (size_t k = 0; k < ru->n_factors; k++)
-				for (size_t j = 0; j < ru->factors[k].n_rows; j++)
-					free_cond_list(&ru->factors[k].rows[j].when);
+				for (size_t j = 0; j < ru->factors[k].n_rows;
+				     j++)
+					free_cond_list(
+					    &ru->factors[k].rows[j].when);
 		}
 	}
 	arena_finish(&p->mem);
 	free(p);
 }
 
-const char *inc_policy_hash(const inc_policy *p)
-{
-	return p->hash;
-}
+const char *inc_policy_hash(const inc_policy *p) { return p->hash; }
 
-size_t inc_policy_version_count(const inc_policy *p)
-{
-	return p->n_versions;
-}
+size_t inc_policy_version_count(const inc_policy *p) { return p->n_versions; }
 
 const char *inc_policy_version_label(const inc_policy *p, size_t i)
 {

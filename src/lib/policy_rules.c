@@ -15,13 +15,18 @@
 
 /* Names in the same order as enum field_type. */
 static const char *const field_type_names[] = {
-	"string", "money", "decimal", "integer",
-	"date",	  "enum",  "ref",     "split",
+    "string", "money", "decimal", "integer", "date", "enum", "ref", "split",
 };
 
-static const char *field_type_name(field_type t)
+/* "a string field", "an enum field" */
+static const char *field_kind_phrase(field_type t)
 {
-	return field_type_names[t];
+	static const char *const phrases[] = {
+	    "a string field",	"a money field", "a decimal field",
+	    "an integer field", "a date field",	 "an enum field",
+	    "a ref field",	"a split field",
+	};
+	return phrases[t];
 }
 
 /* [A-Za-z_][A-Za-z0-9_]* : event type and field names (CSV headers). */
@@ -37,6 +42,65 @@ static bool is_identifier(const ynode *n)
 			return false;
 	}
 	return true;
+}
+
+/* The key "kind:a:b" of the quiet table. */
+static void quiet_key(strbuf *sb, char kind, const char *a, size_t alen,
+		      const char *b)
+{
+	sb_init(sb);
+	sb_putc(sb, kind);
+	sb_putc(sb, ':');
+	sb_append(sb, a, alen);
+	sb_putc(sb, ':');
+	if (b)
+		sb_puts(sb, b);
+}
+
+/* Remembers that the definition of `kind:a[:b]` was reported as wrong. */
+static void quiet_add(ploader *L, char kind, const char *a, size_t alen,
+		      const char *b)
+{
+	strbuf sb;
+
+	quiet_key(&sb, kind, a, alen, b);
+	if (sb.oom || strmap_put(&L->quiet, sb_cstr(&sb), sb.len, 1, NULL) < 0)
+		L->oom = true;
+	sb_finish(&sb);
+}
+
+static bool quiet_has(ploader *L, char kind, const char *a, size_t alen,
+		      const char *b)
+{
+	strbuf sb;
+	uint32_t one = 0;
+	bool found;
+
+	quiet_key(&sb, kind, a, alen, b);
+	if (sb.oom)
+		L->oom = true;
+	found = !sb.oom && strmap_get(&L->quiet, sb_cstr(&sb), sb.len, &one);
+	sb_finish(&sb);
+	return found;
+}
+
+/* Index of the event type named s[0..n) in the version being compiled. */
+static int lookup_type(const ploader *L, const char *s, size_t n)
+{
+	uint32_t ix;
+	return strmap_get(&L->types_ix, s, n, &ix) ? (int)ix : -1;
+}
+
+/* Index of field s[0..n) of event type t (of the version being compiled). */
+static int lookup_field(const ploader *L, const event_type *t, const char *s,
+			size_t n)
+{
+	size_t ti = (size_t)(t - L->cur->types);
+	uint32_t ix;
+
+	if (ti >= L->n_fields_ix)
+		return -1;
+	return strmap_get(&L->fields_ix[ti], s, n, &ix) ? (int)ix : -1;
 }
 
 /* Joins the non-NULL names of an array for did-you-mean candidates. */
@@ -66,8 +130,8 @@ static int type_ref(ploader *L, const policy_version *v, const ynode *n)
 
 	if (!pl_expect_scalar(L, n, "an event type name"))
 		return -1;
-	ix = version_event_type(v, n->text, n->len);
-	if (ix >= 0)
+	ix = lookup_type(L, n->text, n->len);
+	if (ix >= 0 || quiet_has(L, 't', n->text, n->len, NULL))
 		return ix;
 	const char **c = names_of_types(L, v);
 	pl_error(L, n,
@@ -87,29 +151,30 @@ static int field_ref(ploader *L, const event_type *t, const ynode *n, int want,
 
 	if (!pl_expect_scalar(L, n, "a field name"))
 		return -1;
-	ix = event_type_field(t, n->text);
-	if (ix < 0 || strlen(n->text) != n->len) {
+	ix = lookup_field(L, t, n->text, n->len);
+	if (ix < 0 && quiet_has(L, 'f', t->name, strlen(t->name), n->text))
+		return -1;
+	if (ix < 0) {
 		const char **c = names_of_fields(L, t);
 		pl_error(L, n,
 			 c ? pl_did_you_mean(hint, sizeof hint, n->text, c,
 					     t->n_fields)
 			   : NULL,
-			 "unknown field '%.*s' for event type '%s'", (int)n->len,
-			 n->text, t->name);
+			 "unknown field '%.*s' for event type '%s'",
+			 (int)n->len, n->text, t->name);
 		return -1;
 	}
 	if (want >= 0 && t->fields[ix].type != (field_type)want) {
-		pl_error(L, n, NULL,
-			 "%s: field '%s' is a %s field, expected a %s field",
-			 key, t->fields[ix].name,
-			 field_type_name(t->fields[ix].type),
-			 field_type_name((field_type)want));
+		pl_error(L, n, NULL, "%s: field '%s' is %s, expected %s", key,
+			 t->fields[ix].name,
+			 field_kind_phrase(t->fields[ix].type),
+			 field_kind_phrase((field_type)want));
 		return -1;
 	}
 	return ix;
 }
 
-/* ---- event types ---------------------------------------------------------- */
+/* ---- event types ---- */
 
 static bool is_reserved_field(const ynode *k)
 {
@@ -128,25 +193,30 @@ static void compile_enum_values(ploader *L, field_def *f, const ynode *n)
 	f->enum_values = pl_array(L, n->n_items, sizeof *f->enum_values);
 	if (!f->enum_values)
 		return;
+	strmap seen;
+	strmap_init(&seen);
 	for (size_t i = 0; i < n->n_items; i++) {
 		const ynode *x = n->items[i];
 		const char *s;
 		if (!pl_get_string(L, x, "an enum value", &s))
 			continue;
-		bool dup = false;
-		for (size_t j = 0; j < f->n_enum && !dup; j++)
-			dup = strcmp(f->enum_values[j], s) == 0;
-		if (dup) {
+		int r = strmap_put(&seen, s, strlen(s), 0, NULL);
+		if (r < 0) {
+			L->oom = true;
+			break;
+		}
+		if (r == 0) {
 			pl_error(L, x, NULL, "duplicate enum value '%s'", s);
 			continue;
 		}
 		f->enum_values[f->n_enum++] = s;
 	}
+	strmap_finish(&seen);
 }
 
 /* Compiles one field (`name: type` or `name: {type: ..., ...}`) into f. */
-static bool compile_field(ploader *L, const policy_version *v,
-			  const ynode *key, const ynode *val, field_def *f)
+static bool compile_field(ploader *L, const policy_version *v, const ynode *key,
+			  const ynode *val, field_def *f)
 {
 	static const char *const keys[] = {"type", "required", "pattern",
 					   "values", "to"};
@@ -159,10 +229,11 @@ static bool compile_field(ploader *L, const policy_version *v,
 		return false;
 	}
 	if (is_reserved_field(key)) {
-		pl_error(L, key, "every event has id, date, type and person",
-			 "field '%s' is a standard field of every event; do not "
-			 "declare it",
-			 key->text);
+		pl_error(
+		    L, key, "every event has id, date, type and person",
+		    "field '%s' is a standard field of every event; do not "
+		    "declare it",
+		    key->text);
 		return false;
 	}
 	f->name = pl_text(L, key);
@@ -175,7 +246,8 @@ static bool compile_field(ploader *L, const policy_version *v,
 		if (!tn)
 			return false;
 	}
-	ty = pl_get_choice(L, tn, field_type_names, ARRAY_LEN(field_type_names));
+	ty =
+	    pl_get_choice(L, tn, field_type_names, ARRAY_LEN(field_type_names));
 	if (ty < 0)
 		return false;
 	f->type = (field_type)ty;
@@ -228,23 +300,35 @@ static void compile_type_body(ploader *L, const policy_version *v,
 		return;
 	pl_check_keys(L, n, keys, ARRAY_LEN(keys));
 	fields = pl_optional(n, "fields");
-	if (fields && pl_expect_map(L, fields, "a mapping of field names to types")) {
+	if (fields &&
+	    pl_expect_map(L, fields, "a mapping of field names to types")) {
 		t->fields = pl_array(L, fields->n_pairs, sizeof *t->fields);
 		for (size_t i = 0; t->fields && i < fields->n_pairs; i++) {
 			const ynode *k = fields->pairs[i].key;
 			field_def *f = &t->fields[t->n_fields];
-			if (event_type_field(t, k->text) >= 0)
+			if (lookup_field(L, t, k->text, k->len) >= 0)
 				continue; /* duplicate key, already reported */
-			if (!compile_field(L, v, k, fields->pairs[i].value, f))
+			if (!compile_field(L, v, k, fields->pairs[i].value,
+					   f)) {
+				quiet_add(L, 'f', t->name, strlen(t->name),
+					  k->text);
 				continue;
+			}
+			if (strmap_put(&L->fields_ix[t - v->types], k->text,
+				       k->len, (uint32_t)t->n_fields,
+				       NULL) < 0) {
+				L->oom = true;
+				return;
+			}
 			if (f->type == FT_SPLIT) {
 				if (first_split >= 0)
-					pl_error(L, k,
-						 "an event is split one way only",
-						 "more than one split field "
-						 "('%s' at line %u)",
-						 t->fields[first_split].name,
-						 t->fields[first_split].loc.line);
+					pl_error(
+					    L, k,
+					    "an event is split one way only",
+					    "more than one split field "
+					    "('%s' at line %u)",
+					    t->fields[first_split].name,
+					    t->fields[first_split].loc.line);
 				else
 					first_split = (int)t->n_fields;
 			}
@@ -252,8 +336,11 @@ static void compile_type_body(ploader *L, const policy_version *v,
 		}
 	}
 	t->split_field = first_split;
-	if ((x = pl_optional(n, "credit")))
+	if ((x = pl_optional(n, "credit"))) {
 		t->credit_field = field_ref(L, t, x, FT_MONEY, "credit");
+		if (t->credit_field < 0)
+			quiet_add(L, 'c', t->name, strlen(t->name), NULL);
+	}
 }
 
 void pl_compile_types(ploader *L, policy_version *v, const ynode *node)
@@ -264,22 +351,34 @@ void pl_compile_types(ploader *L, policy_version *v, const ynode *node)
 	if (!v->types)
 		return;
 	int *ix = calloc(node->n_pairs, sizeof *ix);
-	if (!ix) {
+	L->fields_ix = calloc(node->n_pairs, sizeof *L->fields_ix);
+	if (!ix || !L->fields_ix) {
+		free(ix);
 		L->oom = true;
 		return;
 	}
+	L->n_fields_ix = node->n_pairs;
+	for (size_t i = 0; i < node->n_pairs; i++)
+		strmap_init(&L->fields_ix[i]);
 	/* every name first, so that `to:` may name a type declared later */
 	for (size_t i = 0; i < node->n_pairs; i++) {
 		const ynode *k = node->pairs[i].key;
 		ix[i] = -1;
 		if (!is_identifier(k)) {
-			pl_error(L, k, "use letters, digits and '_', like deal_closed",
-				 "bad event type name '%.*s'", (int)k->len,
-				 k->text);
+			pl_error(
+			    L, k,
+			    "use letters, digits and '_', like deal_closed",
+			    "bad event type name '%.*s'", (int)k->len, k->text);
+			quiet_add(L, 't', k->text, k->len, NULL);
 			continue;
 		}
-		if (version_event_type(v, k->text, k->len) >= 0)
+		if (lookup_type(L, k->text, k->len) >= 0)
 			continue; /* duplicate key, already reported */
+		if (strmap_put(&L->types_ix, k->text, k->len,
+			       (uint32_t)v->n_types, NULL) < 0) {
+			L->oom = true;
+			break;
+		}
 		event_type *t = &v->types[v->n_types];
 		t->name = pl_text(L, k);
 		if (!t->name)
@@ -297,13 +396,13 @@ void pl_compile_types(ploader *L, policy_version *v, const ynode *node)
 	free(ix);
 }
 
-/* ---- conditions ------------------------------------------------------------ */
+/* ---- conditions ---- */
 
 typedef struct subject {
 	cond_subject s;
-	int field;	      /* SUBJ_FIELD */
-	const field_def *fd;  /* SUBJ_FIELD */
-	const char *name;     /* as written, NUL-terminated */
+	int field;	     /* SUBJ_FIELD */
+	const field_def *fd; /* SUBJ_FIELD */
+	const char *name;    /* as written, NUL-terminated */
 } subject;
 
 static const char *const person_attrs[] = {"person.id", "person.level",
@@ -345,7 +444,8 @@ static bool resolve_subject(ploader *L, const event_type *t, const ynode *k,
 		return false;
 	out->fd = &t->fields[out->field];
 	if (out->fd->type == FT_SPLIT) {
-		pl_error(L, k, NULL, "split field '%s' cannot be tested in `when`",
+		pl_error(L, k, NULL,
+			 "split field '%s' cannot be tested in `when`",
 			 out->fd->name);
 		return false;
 	}
@@ -391,8 +491,8 @@ static bool typed_value(ploader *L, const policy_version *v, const subject *sb,
 		pl_error(L, n,
 			 pl_did_you_mean(hint, sizeof hint, n->text,
 					 sb->fd->enum_values, sb->fd->n_enum),
-			 "'%.*s' is not a value of enum field '%s'", (int)n->len,
-			 n->text, sb->fd->name);
+			 "'%.*s' is not a value of enum field '%s'",
+			 (int)n->len, n->text, sb->fd->name);
 		return false;
 	case FT_SPLIT:
 		return false; /* refused by resolve_subject */
@@ -400,8 +500,10 @@ static bool typed_value(ploader *L, const policy_version *v, const subject *sb,
 	case FT_REF:
 	default:
 		if (sb->s == SUBJ_PERSON_LEVEL && v->n_levels > 0 &&
-		    version_level(v, n->text, n->len) < 0) {
-			const char **c = pl_array(L, v->n_levels + 1, sizeof *c);
+		    !strmap_get(&L->levels_ix, n->text, n->len,
+				&(uint32_t){0})) {
+			const char **c =
+			    pl_array(L, v->n_levels + 1, sizeof *c);
 			for (size_t i = 0; c && i < v->n_levels; i++)
 				c[i] = v->levels[i].id;
 			pl_error(L, n,
@@ -412,7 +514,7 @@ static bool typed_value(ploader *L, const policy_version *v, const subject *sb,
 				 (int)n->len, n->text);
 			return false;
 		}
-		out->type = FT_STRING;
+		out->type = ty == FT_REF ? FT_REF : FT_STRING;
 		out->u.str.s = pl_text(L, n);
 		out->u.str.len = (uint32_t)n->len;
 		return out->u.str.s != NULL;
@@ -420,10 +522,10 @@ static bool typed_value(ploader *L, const policy_version *v, const subject *sb,
 }
 
 enum { OP_MATCHES, OP_EQ, OP_NE, OP_IN, OP_LT, OP_LTE, OP_GT, OP_GTE };
-static const char *const op_names[] = {"matches", "eq", "ne", "in",
+static const char *const op_names[] = {"matches", "eq",	 "ne", "in",
 				       "lt",	  "lte", "gt", "gte"};
-static const char *const op_symbols[] = {"~", "=", "!=", "in",
-					 "<", "<=", ">", ">="};
+static const char *const op_symbols[] = {"~", "=",  "!=", "in",
+					 "<", "<=", ">",  ">="};
 static const cond_op op_codes[] = {COND_MATCH, COND_EQ, COND_NE, COND_IN,
 				   COND_LT,    COND_LE, COND_GT, COND_GE};
 
@@ -463,8 +565,8 @@ static bool compile_test(ploader *L, const policy_version *v, const subject *sb,
 	case OP_MATCHES:
 		if (ty != FT_STRING) {
 			pl_error(L, val, "test it with eq, ne or in",
-				 "'matches' tests text, and '%s' is a %s field",
-				 sb->name, field_type_name(sb->fd->type));
+				 "'matches' tests text; '%s' is %s", sb->name,
+				 field_kind_phrase(sb->fd->type));
 			return false;
 		}
 		if (!(c->re = pl_compile_pattern(L, val)))
@@ -491,12 +593,13 @@ static bool compile_test(ploader *L, const policy_version *v, const subject *sb,
 	case OP_GTE:
 		if (ty != FT_MONEY && ty != FT_DECIMAL && ty != FT_INTEGER &&
 		    ty != FT_DATE) {
-			pl_error(L, val, "use eq, ne, in or matches",
-				 "'%s' compares money, decimal, integer and date "
-				 "fields, and '%s' is %s",
-				 op_names[op], sb->name,
-				 sb->fd ? field_type_name(sb->fd->type)
-					: "a person attribute");
+			pl_error(
+			    L, val, "use eq, ne, in or matches",
+			    "'%s' compares money, decimal, integer and date "
+			    "fields; '%s' is %s",
+			    op_names[op], sb->name,
+			    sb->fd ? field_kind_phrase(sb->fd->type)
+				   : "a person attribute");
 			return false;
 		}
 		/* fall through */
@@ -541,7 +644,8 @@ static bool compile_when(ploader *L, const policy_version *v,
 	if (count && !out->items)
 		return false;
 	for (size_t i = 0; i < when->n_pairs; i++) {
-		const ynode *k = when->pairs[i].key, *val = when->pairs[i].value;
+		const ynode *k = when->pairs[i].key,
+			    *val = when->pairs[i].value;
 		subject sb;
 		if (!resolve_subject(L, t, k, &sb)) {
 			ok = false;
@@ -560,25 +664,27 @@ static bool compile_when(ploader *L, const policy_version *v,
 				ok = false;
 			}
 			for (size_t j = 0; j < val->n_pairs; j++) {
-				const ynode *ok_ = val->pairs[j].key;
+				const ynode *opk = val->pairs[j].key;
 				int op = -1;
 				for (size_t o = 0; o < ARRAY_LEN(op_names); o++)
-					if (ynode_text_is(ok_, op_names[o]))
+					if (ynode_text_is(opk, op_names[o]))
 						op = (int)o;
 				if (op < 0) {
 					char hint[160];
-					pl_error(L, ok_,
-						 pl_did_you_mean(hint, sizeof hint,
-								 ok_->text, op_names,
-								 ARRAY_LEN(op_names)),
-						 "unknown test '%.*s': expected "
-						 "matches, eq, ne, in, lt, lte, "
-						 "gt or gte",
-						 (int)ok_->len, ok_->text);
+					pl_error(
+					    L, opk,
+					    pl_did_you_mean(
+						hint, sizeof hint, opk->text,
+						op_names, ARRAY_LEN(op_names)),
+					    "unknown test '%.*s': expected "
+					    "matches, eq, ne, in, lt, lte, "
+					    "gt or gte",
+					    (int)opk->len, opk->text);
 					ok = false;
 					continue;
 				}
-				if (compile_test(L, v, &sb, op, val->pairs[j].value,
+				if (compile_test(L, v, &sb, op,
+						 val->pairs[j].value,
 						 &out->items[out->n]))
 					out->n++;
 				else
@@ -587,10 +693,11 @@ static bool compile_when(ploader *L, const policy_version *v,
 		} else {
 			/* plain text on a string field is a pattern, any other
 			 * plain value an equality test */
-			bool pattern = sb.s == SUBJ_FIELD &&
-				       sb.fd->type == FT_STRING;
-			if (compile_test(L, v, &sb, pattern ? OP_MATCHES : OP_EQ,
-					 val, &out->items[out->n]))
+			bool pattern =
+			    sb.s == SUBJ_FIELD && sb.fd->type == FT_STRING;
+			if (compile_test(L, v, &sb,
+					 pattern ? OP_MATCHES : OP_EQ, val,
+					 &out->items[out->n]))
 				out->n++;
 			else
 				ok = false;
@@ -631,22 +738,28 @@ static const char *row_label(ploader *L, const ynode *row)
 	return s;
 }
 
-/* ---- commission ------------------------------------------------------------ */
+/* ---- commission ---- */
 
 static void compile_rates(ploader *L, const policy_version *v, rule *r,
 			  const event_type *t, const ynode *n, bool *per_unit)
 {
 	static const char *const keys[] = {"when", "rate", "per_unit", "label"};
 
-	if (!pl_expect_seq(L, n, "a list of rate rows like {when: ..., rate: 8%}"))
+	if (!pl_expect_seq(L, n,
+			   "a list of rate rows like {when: ..., rate: 8%}"))
 		return;
+	if (n->n_items == 0) {
+		pl_error(L, n, NULL, "expected at least one rate row");
+		return;
+	}
 	r->rates = pl_array(L, n->n_items, sizeof *r->rates);
-	if (n->n_items && !r->rates)
+	if (!r->rates)
 		return;
 	for (size_t i = 0; i < n->n_items; i++) {
 		const ynode *row = n->items[i], *rate, *pu;
 		rate_row *rr = &r->rates[r->n_rates];
-		if (!pl_expect_map(L, row, "a rate row like {when: ..., rate: 8%}"))
+		if (!pl_expect_map(L, row,
+				   "a rate row like {when: ..., rate: 8%}"))
 			continue;
 		pl_check_keys(L, row, keys, ARRAY_LEN(keys));
 		rr->loc = pl_loc(L, row);
@@ -663,15 +776,18 @@ static void compile_rates(ploader *L, const policy_version *v, rule *r,
 				 "missing required key 'rate'");
 			continue;
 		}
-		if (rate && !pl_get_ratio(L, rate, RATIO_RATE, "rate", &rr->rate))
+		if (rate &&
+		    !pl_get_ratio(L, rate, RATIO_RATE, "rate", &rr->rate))
 			continue;
 		if (pu) {
-			if (!pl_get_money(L, v, pu, "per_unit", false, &rr->rate))
+			if (!pl_get_money(L, v, pu, "per_unit", false,
+					  &rr->rate))
 				continue;
 			rr->per_unit = true;
 			*per_unit = true;
 		}
-		if (t && !compile_when(L, v, t, ynode_get(row, "when"), &rr->when))
+		if (t &&
+		    !compile_when(L, v, t, ynode_get(row, "when"), &rr->when))
 			continue;
 		rr->label = row_label(L, row);
 		r->n_rates++;
@@ -684,7 +800,8 @@ static void compile_factors(ploader *L, const policy_version *v, rule *r,
 	static const char *const keys[] = {"name", "rows"};
 	static const char *const row_keys[] = {"when", "factor", "label"};
 
-	if (!pl_expect_seq(L, n, "a list of factor tables like {name: ..., rows: [...]}"))
+	if (!pl_expect_seq(
+		L, n, "a list of factor tables like {name: ..., rows: [...]}"))
 		return;
 	r->factors = pl_array(L, n->n_items, sizeof *r->factors);
 	if (n->n_items && !r->factors)
@@ -692,13 +809,17 @@ static void compile_factors(ploader *L, const policy_version *v, rule *r,
 	for (size_t i = 0; i < n->n_items; i++) {
 		const ynode *m = n->items[i], *x, *rows;
 		factor_table *ft = &r->factors[r->n_factors];
-		if (!pl_expect_map(L, m, "a factor table like {name: ..., rows: [...]}"))
+		if (!pl_expect_map(
+			L, m, "a factor table like {name: ..., rows: [...]}"))
 			continue;
 		pl_check_keys(L, m, keys, ARRAY_LEN(keys));
 		if ((x = pl_required(L, m, "name")))
 			pl_get_string(L, x, "a name", &ft->name);
 		rows = pl_required(L, m, "rows");
-		if (!rows || !pl_expect_seq(L, rows, "a list of rows like {when: ..., factor: 1.1}"))
+		if (!rows ||
+		    !pl_expect_seq(
+			L, rows,
+			"a list of rows like {when: ..., factor: 1.1}"))
 			continue;
 		ft->rows = pl_array(L, rows->n_items, sizeof *ft->rows);
 		if (rows->n_items && !ft->rows)
@@ -706,13 +827,14 @@ static void compile_factors(ploader *L, const policy_version *v, rule *r,
 		for (size_t j = 0; j < rows->n_items; j++) {
 			const ynode *row = rows->items[j];
 			factor_row *fr = &ft->rows[ft->n_rows];
-			if (!pl_expect_map(L, row, "a row like {when: ..., factor: 1.1}"))
+			if (!pl_expect_map(
+				L, row, "a row like {when: ..., factor: 1.1}"))
 				continue;
 			pl_check_keys(L, row, row_keys, ARRAY_LEN(row_keys));
 			fr->loc = pl_loc(L, row);
 			x = pl_required(L, row, "factor");
-			if (!x || !pl_get_ratio(L, x, RATIO_MULTIPLIER, "factor",
-						&fr->factor))
+			if (!x || !pl_get_ratio(L, x, RATIO_MULTIPLIER,
+						"factor", &fr->factor))
 				continue;
 			if (t && !compile_when(L, v, t, ynode_get(row, "when"),
 					       &fr->when))
@@ -748,7 +870,8 @@ static tier_spec *compile_tiers(ploader *L, const policy_version *v,
 	bool basis_ok = false, prev_ok = false;
 	int c;
 
-	if (!pl_expect_map(L, n, "a mapping with basis, measure, method and bands"))
+	if (!pl_expect_map(L, n,
+			   "a mapping with basis, measure, method and bands"))
 		return NULL;
 	tier_spec *ts = pl_alloc(L, sizeof *ts);
 	if (!ts)
@@ -769,7 +892,9 @@ static tier_spec *compile_tiers(ploader *L, const policy_version *v,
 	    (c = pl_get_choice(L, x, boundaries, ARRAY_LEN(boundaries))) >= 0)
 		ts->boundary_upper = c == 1;
 	bands = pl_required(L, n, "bands");
-	if (!bands || !pl_expect_seq(L, bands, "a list of bands like {upto: 100%, multiplier: 1}"))
+	if (!bands ||
+	    !pl_expect_seq(L, bands,
+			   "a list of bands like {upto: 100%, multiplier: 1}"))
 		return ts;
 	if (bands->n_items == 0) {
 		pl_error(L, bands, NULL, "tiers need at least one band");
@@ -783,7 +908,8 @@ static tier_spec *compile_tiers(ploader *L, const policy_version *v,
 		const ynode *b = bands->items[i], *upto, *from, *rate, *mult;
 		tier_band *tb = &ts->bands[ts->n_bands];
 		bool last = i + 1 == bands->n_items;
-		if (!pl_expect_map(L, b, "a band like {upto: 100%, multiplier: 1}"))
+		if (!pl_expect_map(L, b,
+				   "a band like {upto: 100%, multiplier: 1}"))
 			continue;
 		pl_check_keys(L, b, band_keys, ARRAY_LEN(band_keys));
 		tb->loc = pl_loc(L, b);
@@ -810,10 +936,11 @@ static tier_spec *compile_tiers(ploader *L, const policy_version *v,
 			if (band_value(L, v, ts->basis, from, "from", &f)) {
 				int cmp = dec_cmp(f, prev);
 				if (cmp > 0 && i == 0)
-					pl_error(L, from, NULL,
-						 "gap: the first band starts at "
-						 "%s, not at 0",
-						 from->text);
+					pl_error(
+					    L, from, NULL,
+					    "gap: the first band starts at "
+					    "%s, not at 0",
+					    from->text);
 				else if (cmp > 0)
 					pl_error(L, from, NULL,
 						 "gap between %s and %s: this "
@@ -836,16 +963,21 @@ static tier_spec *compile_tiers(ploader *L, const policy_version *v,
 					 "only the last band may leave out "
 					 "'upto'");
 		} else if (last) {
-			pl_error(L, upto,
-				 "add a last band without 'upto' (like "
-				 "{multiplier: 1.5}) for everything above",
-				 "the last band must be open-ended (no 'upto')");
-		} else if (basis_ok &&
-			   band_value(L, v, ts->basis, upto, "upto", &tb->upto)) {
+			pl_error(
+			    L, upto,
+			    "add a last band without 'upto' (like "
+			    "{multiplier: 1.5}) for everything above",
+			    "the last band must be open-ended (no 'upto')");
+		} else if (basis_ok && band_value(L, v, ts->basis, upto, "upto",
+						  &tb->upto)) {
 			tb->has_upto = true;
 			if (dec_cmp(tb->upto, prev) <= 0)
-				pl_error(L, upto, "list bands in increasing order",
-					 "band upto %s is not above %s", upto->text,
+				pl_error(L, upto,
+					 "list bands in increasing order",
+					 "band upto %s is not above %s%s",
+					 upto->text,
+					 prev_upto ? "the previous band's upto "
+						   : "",
 					 prev_upto ? prev_upto->text : "0");
 			prev = tb->upto;
 			prev_upto = upto;
@@ -869,8 +1001,10 @@ static void compile_commission(ploader *L, const policy_version *v, rule *r,
 			r->base_field = field_ref(L, t, x, FT_MONEY, "base");
 	} else if (t) {
 		r->base_field = t->credit_field;
-		if (r->base_field < 0)
-			pl_error(L, m, "name the money field the rate applies to",
+		if (r->base_field < 0 &&
+		    !quiet_has(L, 'c', t->name, strlen(t->name), NULL))
+			pl_error(L, m,
+				 "name the money field the rate applies to",
 				 "missing required key 'base' (event type '%s' "
 				 "has no credit field)",
 				 t->name);
@@ -884,7 +1018,8 @@ static void compile_commission(ploader *L, const policy_version *v, rule *r,
 	if (rates)
 		compile_rates(L, v, r, t, rates, &per_unit);
 	if (per_unit && r->units_field < 0 && !pl_optional(m, "units"))
-		pl_error(L, m, "rows with per_unit pay per unit of an integer field",
+		pl_error(L, m,
+			 "rows with per_unit pay per unit of an integer field",
 			 "missing required key 'units'");
 	if ((x = pl_optional(m, "factors")))
 		compile_factors(L, v, r, t, x);
@@ -906,13 +1041,14 @@ static void compile_commission(ploader *L, const policy_version *v, rule *r,
 	     i++) {
 		const ynode *mult = ynode_get(bands->items[i], "multiplier");
 		if (mult)
-			pl_error(L, mult, "give the band a 'rate', or the rule 'rates'",
+			pl_error(L, mult,
+				 "give the band a 'rate', or the rule 'rates'",
 				 "band gives a multiplier but the rule has no "
 				 "'rates' to multiply");
 	}
 }
 
-/* ---- the other kinds ------------------------------------------------------- */
+/* ---- the other kinds ---- */
 
 static void compile_spiff(ploader *L, const policy_version *v, rule *r,
 			  const event_type *t, const ynode *m)
@@ -921,8 +1057,9 @@ static void compile_spiff(ploader *L, const policy_version *v, rule *r,
 		    *pu = pl_optional(m, "per_unit"), *x, *from, *to;
 
 	if (amount && pu) {
-		pl_error(L, pu, NULL,
-			 "a spiff gives either 'amount' or 'per_unit', not both");
+		pl_error(
+		    L, pu, NULL,
+		    "a spiff gives either 'amount' or 'per_unit', not both");
 	} else if (!amount && !pu) {
 		pl_error(L, m, "or 'per_unit' with 'units'",
 			 "missing required key 'amount'");
@@ -932,7 +1069,8 @@ static void compile_spiff(ploader *L, const policy_version *v, rule *r,
 		r->per_unit = true;
 		pl_get_money(L, v, pu, "per_unit", false, &r->amount);
 		if (!pl_optional(m, "units"))
-			pl_error(L, m, "per_unit pays per unit of an integer field",
+			pl_error(L, m,
+				 "per_unit pays per unit of an integer field",
 				 "missing required key 'units'");
 	}
 	if ((x = pl_optional(m, "units")) && t)
@@ -949,10 +1087,10 @@ static void compile_spiff(ploader *L, const policy_version *v, rule *r,
 		if (to)
 			ok = pl_get_date(L, to, &r->to) && ok;
 		if (ok && from && to && r->from > r->to)
-			pl_error(L, from, NULL,
-				 "window starts (from %.*s) after it ends (to "
-				 "%.*s)",
-				 (int)from->len, from->text, (int)to->len,
+			pl_error(L, from,
+				 "the window runs from `from` to `to`, both "
+				 "days included",
+				 "from %s is after to %s", from->text,
 				 to->text);
 	}
 	if ((x = ynode_get(m, "cap")) &&
@@ -971,24 +1109,28 @@ static void compile_bonus(ploader *L, const policy_version *v, rule *r,
 		if (ynode_text_is(x, "level")) {
 			r->target_from_level = true;
 			if (v->n_levels == 0)
-				pl_error(L, x, "add a `ladder:` with target_bonus "
-					       "for each level",
+				pl_error(L, x,
+					 "add a `ladder:` with target_bonus "
+					 "for each level",
 					 "target: level, but the policy has no "
 					 "ladder");
 			for (size_t i = 0; i < v->n_levels; i++)
 				if (!v->levels[i].has_target_bonus)
-					pl_error(L, x,
-						 "give every level a target_bonus",
-						 "target: level, but level '%s' "
-						 "(line %u) has no target_bonus",
-						 v->levels[i].id,
-						 v->levels[i].loc.line);
+					pl_error(
+					    L, x,
+					    "give every level a target_bonus",
+					    "target: level, but level '%s' "
+					    "(line %u) has no target_bonus",
+					    v->levels[i].id,
+					    v->levels[i].loc.line);
 		} else {
 			pl_get_money(L, v, x, "target", false, &r->target);
 		}
 	}
 	bands = pl_required(L, m, "bands");
-	if (!bands || !pl_expect_seq(L, bands, "a list of bands like {from: 100%, pay: 100%}"))
+	if (!bands ||
+	    !pl_expect_seq(L, bands,
+			   "a list of bands like {from: 100%, pay: 100%}"))
 		return;
 	if (bands->n_items == 0) {
 		pl_error(L, bands, NULL, "a bonus needs at least one band");
@@ -1006,18 +1148,20 @@ static void compile_bonus(ploader *L, const policy_version *v, rule *r,
 		bb->loc = pl_loc(L, b);
 		from = pl_required(L, b, "from");
 		pay = pl_required(L, b, "pay");
-		bool ok = from && pl_get_ratio(L, from, RATIO_ATTAINMENT, "from",
-					       &bb->from);
-		ok = pay && pl_get_ratio(L, pay, RATIO_ATTAINMENT, "pay",
-					 &bb->pay) && ok;
+		bool ok = from && pl_get_ratio(L, from, RATIO_ATTAINMENT,
+					       "from", &bb->from);
+		ok = pay &&
+		     pl_get_ratio(L, pay, RATIO_ATTAINMENT, "pay", &bb->pay) &&
+		     ok;
 		if (!ok)
 			continue;
 		if (r->n_bands > 0 &&
 		    dec_cmp(bb->from, r->bands[r->n_bands - 1].from) <= 0)
-			pl_error(L, from, "list bands in increasing order of 'from'",
-				 "band from %s is not above the previous band's "
-				 "from %s",
-				 from->text, prev_from->text);
+			pl_error(
+			    L, from, "list bands in increasing order of 'from'",
+			    "band from %s is not above the previous band's "
+			    "from %s",
+			    from->text, prev_from->text);
 		prev_from = from;
 		r->n_bands++;
 	}
@@ -1028,6 +1172,7 @@ typedef struct rule_ids {
 	const char **ids; /* valid ids, in order */
 	uint32_t *slots;
 	size_t n;
+	strmap ix; /* id -> position in ids */
 } rule_ids;
 
 /* Reads a rule id or a list of them into slots. */
@@ -1052,16 +1197,12 @@ static void compile_rule_refs(ploader *L, const rule_ids *ids, const ynode *n,
 	for (size_t i = 0; i < count; i++) {
 		const ynode *x = items[i];
 		char hint[160];
-		bool found = false;
+		uint32_t j = 0;
 		if (!pl_expect_scalar(L, x, "a rule id"))
 			continue;
-		for (size_t j = 0; j < ids->n && !found; j++) {
-			if (ynode_text_is(x, ids->ids[j])) {
-				(*out)[(*n_out)++] = ids->slots[j];
-				found = true;
-			}
-		}
-		if (!found)
+		if (strmap_get(&ids->ix, x->text, x->len, &j))
+			(*out)[(*n_out)++] = ids->slots[j];
+		else if (!quiet_has(L, 'r', x->text, x->len, NULL))
 			pl_error(L, x,
 				 pl_did_you_mean(hint, sizeof hint, x->text,
 						 ids->ids, ids->n),
@@ -1157,11 +1298,6 @@ static void compile_param(ploader *L, const ynode *n, param *out)
 	out->u.s = pl_text(L, n);
 }
 
-static bool is_lua_name(const ynode *n)
-{
-	return is_identifier(n);
-}
-
 static void compile_script_rule(ploader *L, rule *r, const ynode *m)
 {
 	static const char *const ats[] = {"period_end"};
@@ -1174,11 +1310,12 @@ static void compile_script_rule(ploader *L, rule *r, const ynode *m)
 	if ((x = pl_required(L, m, "script")))
 		r->script = pl_script_ref(L, x);
 	if ((x = pl_required(L, m, "function"))) {
-		if (!is_lua_name(x))
-			pl_error(L, x, NULL,
-				 "expected a Lua function name like kicker, got "
-				 "'%.*s'",
-				 (int)x->len, x->text);
+		if (!is_identifier(x))
+			pl_error(
+			    L, x, NULL,
+			    "expected a Lua function name like kicker, got "
+			    "'%.*s'",
+			    (int)x->len, x->text);
 		else
 			r->function = pl_text(L, x);
 	}
@@ -1188,26 +1325,26 @@ static void compile_script_rule(ploader *L, rule *r, const ynode *m)
 		compile_param(L, x, &r->params);
 }
 
-/* ---- rules ----------------------------------------------------------------- */
+/* ---- rules ---- */
 
 static const char *const kind_names[] = {"commission", "spiff", "bonus",
-					 "clawback",   "cap",   "script"};
+					 "clawback",   "cap",	"script"};
 static const char *const common_keys[] = {"id", "kind", "section",
 					  "description", "when"};
 static const char *const kind_keys[][9] = {
-	[RULE_COMMISSION] = {"on", "base", "units", "select", "rates",
-			     "factors", "tiers", "threshold"},
-	[RULE_SPIFF] = {"on", "amount", "per_unit", "units", "from", "to",
-			"cap"},
-	[RULE_BONUS] = {"target", "bands"},
-	[RULE_CLAWBACK] = {"on", "ref", "amount", "window_days", "reverses"},
-	[RULE_CAP] = {"applies_to", "max"},
-	[RULE_SCRIPT] = {"on", "at", "script", "function", "params"},
+    [RULE_COMMISSION] = {"on", "base", "units", "select", "rates", "factors",
+			 "tiers", "threshold"},
+    [RULE_SPIFF] = {"on", "amount", "per_unit", "units", "from", "to", "cap"},
+    [RULE_BONUS] = {"target", "bands"},
+    [RULE_CLAWBACK] = {"on", "ref", "amount", "window_days", "reverses"},
+    [RULE_CAP] = {"applies_to", "max"},
+    [RULE_SCRIPT] = {"on", "at", "script", "function", "params"},
 };
 
 static bool key_of_kind(const ynode *k, int kind)
 {
-	for (size_t i = 0; i < ARRAY_LEN(kind_keys[0]) && kind_keys[kind][i]; i++)
+	for (size_t i = 0; i < ARRAY_LEN(kind_keys[0]) && kind_keys[kind][i];
+	     i++)
 		if (ynode_text_is(k, kind_keys[kind][i]))
 			return true;
 	return false;
@@ -1216,7 +1353,8 @@ static bool key_of_kind(const ynode *k, int kind)
 /* Unknown keys of a rule: keys of another kind get their own message. */
 static void check_rule_keys(ploader *L, const ynode *m, int kind)
 {
-	const char *allowed[ARRAY_LEN(common_keys) + 6 * ARRAY_LEN(kind_keys[0])];
+	const char
+	    *allowed[ARRAY_LEN(common_keys) + 6 * ARRAY_LEN(kind_keys[0])];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_LEN(common_keys); i++)
@@ -1224,8 +1362,8 @@ static void check_rule_keys(ploader *L, const ynode *m, int kind)
 	for (int k = 0; k < (int)ARRAY_LEN(kind_names); k++) {
 		if (kind >= 0 && k != kind)
 			continue;
-		for (size_t i = 0; i < ARRAY_LEN(kind_keys[0]) && kind_keys[k][i];
-		     i++) {
+		for (size_t i = 0;
+		     i < ARRAY_LEN(kind_keys[0]) && kind_keys[k][i]; i++) {
 			bool dup = false;
 			for (size_t j = 0; j < n && !dup; j++)
 				dup = strcmp(allowed[j], kind_keys[k][i]) == 0;
@@ -1241,14 +1379,16 @@ static void check_rule_keys(ploader *L, const ynode *m, int kind)
 			ok = ynode_text_is(k, allowed[j]);
 		if (ok)
 			continue;
-		const char *h = pl_did_you_mean(hint, sizeof hint, k->text,
-						allowed, n);
+		const char *h =
+		    pl_did_you_mean(hint, sizeof hint, k->text, allowed, n);
 		int other = -1;
-		for (int o = 0; o < (int)ARRAY_LEN(kind_names) && other < 0; o++)
+		for (int o = 0; o < (int)ARRAY_LEN(kind_names) && other < 0;
+		     o++)
 			if (key_of_kind(k, o))
 				other = o;
 		if (kind >= 0 && other >= 0)
-			pl_error(L, k, h, "key '%s' does not apply to a %s rule",
+			pl_error(L, k, h,
+				 "key '%s' does not apply to a %s rule",
 				 k->text, kind_names[kind]);
 		else
 			pl_error(L, k, h, "unknown key '%.*s'",
@@ -1310,7 +1450,8 @@ static void compile_rule(ploader *L, const policy_version *v, rule *r,
 	if (per_event) {
 		if (!on && !ynode_get_pair(m, "on")) {
 			pl_error(L, m,
-				 kind == RULE_SCRIPT ? "or `at: period_end`" : NULL,
+				 kind == RULE_SCRIPT ? "or `at: period_end`"
+						     : NULL,
 				 "missing required key 'on'");
 		} else if ((r->on_type = type_ref(L, v, on)) >= 0) {
 			t = &v->types[r->on_type];
@@ -1349,10 +1490,9 @@ void pl_compile_rules(ploader *L, policy_version *v, const ynode *node)
 	const ynode **id_nodes = NULL;
 	int *ix = NULL;
 
-	if (!pl_expect_seq(L, node, "a list of rules"))
-		return;
-	if (node->n_items == 0)
-		return;
+	strmap_init(&ids.ix);
+	if (!pl_expect_seq(L, node, "a list of rules") || node->n_items == 0)
+		goto done;
 	v->rules = pl_array(L, node->n_items, sizeof *v->rules);
 	ids.ids = calloc(node->n_items, sizeof *ids.ids);
 	ids.slots = calloc(node->n_items, sizeof *ids.slots);
@@ -1377,20 +1517,23 @@ void pl_compile_rules(ploader *L, policy_version *v, const ynode *node)
 				 "base-commission",
 				 "bad rule id %s",
 				 ynode_describe(x, got, sizeof got));
+			if (x->kind == YN_SCALAR)
+				quiet_add(L, 'r', x->text, x->len, NULL);
 			continue;
 		}
-		bool dup = false;
-		for (size_t j = 0; j < ids.n && !dup; j++) {
-			if (ynode_text_is(x, ids.ids[j])) {
-				pl_error(L, x, NULL,
-					 "duplicate rule id '%s' (first at line "
-					 "%u)",
-					 x->text, id_nodes[j]->line);
-				dup = true;
-			}
+		uint32_t first = 0;
+		int r = strmap_put(&ids.ix, x->text, x->len, (uint32_t)ids.n,
+				   &first);
+		if (r < 0) {
+			L->oom = true;
+			goto done;
 		}
-		if (dup)
+		if (r == 0) {
+			pl_error(L, x, NULL,
+				 "duplicate rule id '%s' (first at line %u)",
+				 x->text, id_nodes[first]->line);
 			continue;
+		}
 		const char *id = pl_text(L, x);
 		if (!id)
 			goto done;
@@ -1408,6 +1551,7 @@ void pl_compile_rules(ploader *L, policy_version *v, const ynode *node)
 		compile_rule(L, v, r, node->items[i], &ids);
 	}
 done:
+	strmap_finish(&ids.ix);
 	free(ids.ids);
 	free(ids.slots);
 	free(id_nodes);

@@ -129,6 +129,19 @@ static inline void rec_close(rec_reader *r)
 		r->ops->close(r);
 }
 
+/* Helpers for the messages of record consumers (csv.c). */
+
+/* Writes at most cap-1 bytes of s (n bytes) into dst as text safe to quote
+ * in a message: control bytes become '?', a long value ends in "...". */
+void rec_quote(char *dst, size_t cap, const char *s, size_t n);
+/* Checks an identifier (person or event id): non-empty, at most 128 bytes,
+ * no control characters, no leading or trailing space.  Returns NULL or
+ * what is wrong ("is empty", "is longer than 128 bytes", ...). */
+const char *rec_check_id(const char *s, size_t n);
+/* Why s is not a date: "does not exist" when it has the YYYY-MM-DD shape,
+ * else "is not a date (write YYYY-MM-DD)". */
+const char *rec_date_problem(const char *s, size_t n);
+
 /* true when the field has no value (absent, null or empty). */
 static inline bool rec_empty(const rec_field *f)
 {

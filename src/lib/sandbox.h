@@ -15,13 +15,16 @@
 
 typedef struct sandbox sandbox;
 
-/* Compiles one script's text (for `incentive check`).  Returns 0, or -1
- * with a malloc'd "script.lua:LINE: message" in *err. */
+/* Compiles one script's text (for `incentive check`).  chunkname is the
+ * script's path as written ("scripts/x.lua"; a leading '@' is accepted).
+ * Returns 0, or -1 with a malloc'd "script.lua:LINE: message" in *err. */
 int sandbox_check_script(const char *chunkname, const char *src, size_t len,
 			 char **err);
 
-/* Creates a sandbox holding the compiled scripts of version v.  Returns 0
- * or INC_ESCRIPT/INC_ERROR with *err (malloc'd). */
+/* Creates a sandbox holding the compiled scripts of version v (v must
+ * outlive it) and runs each script rule's top level once, checking that
+ * its function exists.  Returns 0, or INC_ESCRIPT / INC_ELIMIT (the top
+ * level hit a limit) / INC_ERROR with *err (malloc'd). */
 int sandbox_create(sandbox **out, const policy_version *v, char **err);
 void sandbox_destroy(sandbox *sb);
 

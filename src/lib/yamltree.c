@@ -28,14 +28,16 @@ typedef struct yparse {
 	inc_diag_fn diag;
 	void *ud;
 	int n_errors;
-	bool hard;	    /* the tree is unusable: root is dropped */
+	bool hard;    /* the tree is unusable: root is dropped */
+	bool anchors; /* an anchor was refused (its alias is not) */
 	bool oom;
 	frame stack[YTREE_MAX_DEPTH];
 	size_t depth;
 } yparse;
 
 static void yp_error(yparse *P, uint32_t line, uint32_t col, const char *hint,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+		     const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static void yp_error(yparse *P, uint32_t line, uint32_t col, const char *hint,
 		     const char *fmt, ...)
@@ -164,11 +166,13 @@ static void close_container(yparse *P)
 	if (n->kind == YN_SEQ) {
 		n->n_items = f->n;
 		if (f->n) {
-			n->items = arena_alloc(&P->t->mem, f->n * sizeof *n->items);
+			n->items =
+			    arena_alloc(&P->t->mem, f->n * sizeof *n->items);
 			if (!n->items)
 				P->oom = true;
 			else
-				memcpy(n->items, f->kids, f->n * sizeof *n->items);
+				memcpy(n->items, f->kids,
+				       f->n * sizeof *n->items);
 		}
 	} else {
 		/* libyaml always delivers key/value pairs (an absent value
@@ -190,7 +194,8 @@ static void close_container(yparse *P)
 				const ynode *k = n->pairs[i].key;
 				yp_error(P, k->line, k->col, NULL,
 					 "a key must be plain text, not a %s",
-					 k->kind == YN_MAP ? "mapping" : "list");
+					 k->kind == YN_MAP ? "mapping"
+							   : "list");
 				P->hard = true;
 				keys_ok = false;
 			}
@@ -204,11 +209,13 @@ static void close_container(yparse *P)
 }
 
 static bool refuse_decorations(yparse *P, const yaml_mark_t *m,
-			       const yaml_char_t *anchor, const yaml_char_t *tag)
+			       const yaml_char_t *anchor,
+			       const yaml_char_t *tag)
 {
 	bool ok = true;
 
 	if (anchor) {
+		P->anchors = true;
 		yp_error(P, (uint32_t)m->line + 1, (uint32_t)m->column + 1,
 			 "write the value out where it is needed",
 			 "anchors and aliases are not supported");
@@ -236,8 +243,14 @@ static void on_scalar(yparse *P, const yaml_event_t *ev)
 			 "scalar longer than 1 MiB (%zu bytes)", len);
 		len = 0;
 	}
-	char *s = arena_strndup(&P->t->mem, (const char *)ev->data.scalar.value,
-				len);
+	if (memchr(ev->data.scalar.value, '\0', len)) {
+		/* keeps every text a C string: len == strlen(text) */
+		yp_error(P, n->line, n->col, NULL,
+			 "text contains a NUL character");
+		len = strlen((const char *)ev->data.scalar.value);
+	}
+	char *s =
+	    arena_strndup(&P->t->mem, (const char *)ev->data.scalar.value, len);
 	if (!s) {
 		P->oom = true;
 		return;
@@ -267,8 +280,8 @@ static void on_scalar(yparse *P, const yaml_event_t *ev)
 static bool on_open(yparse *P, const yaml_event_t *ev, ynode_kind kind)
 {
 	const yaml_char_t *anchor = kind == YN_SEQ
-					    ? ev->data.sequence_start.anchor
-					    : ev->data.mapping_start.anchor;
+					? ev->data.sequence_start.anchor
+					: ev->data.mapping_start.anchor;
 	const yaml_char_t *tag = kind == YN_SEQ ? ev->data.sequence_start.tag
 						: ev->data.mapping_start.tag;
 	refuse_decorations(P, &ev->start_mark, anchor, tag);
@@ -296,21 +309,31 @@ static void report_libyaml_error(yparse *P, const yaml_parser_t *yp)
 	case YAML_MEMORY_ERROR:
 		P->oom = true;
 		return;
-	case YAML_READER_ERROR:
-		offset_position(P->t->buf, P->t->len, yp->problem_offset, &line,
-				&col);
-		if (yp->problem_value != -1)
-			yp_error(P, line, col, "policy files must be UTF-8 text",
-				 "%s (byte 0x%02x)", problem,
-				 (unsigned)yp->problem_value & 0xffu);
-		else
-			yp_error(P, line, col, "policy files must be UTF-8 text",
-				 "%s", problem);
+	case YAML_READER_ERROR: {
+		/* libyaml points at the bad trailing byte: show the start of
+		 * the sequence it belongs to */
+		size_t off = yp->problem_offset;
+		if (strncmp(problem, "invalid trailing", 16) == 0 && off > 0 &&
+		    off <= P->t->len) {
+			off--;
+			while (off > 0 &&
+			       ((unsigned char)P->t->buf[off] & 0xC0) == 0x80)
+				off--;
+		}
+		offset_position(P->t->buf, P->t->len, off, &line, &col);
+		yp_error(P, line, col, "policy files must be UTF-8 text", "%s",
+			 problem);
 		return;
+	}
 	default:
 		line = (uint32_t)yp->problem_mark.line + 1;
 		col = (uint32_t)yp->problem_mark.column + 1;
-		if (yp->context)
+		if (yp->context &&
+		    yp->context_mark.index == yp->problem_mark.index)
+			yp_error(P, line, col, NULL,
+				 "YAML syntax error: %s (%s)", problem,
+				 yp->context);
+		else if (yp->context)
 			yp_error(P, line, col, NULL,
 				 "YAML syntax error: %s (%s at line %u, column "
 				 "%u)",
@@ -376,10 +399,12 @@ int ytree_parse(ytree *t, const char *file, const char *buf, size_t len,
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			yp_error(&P, (uint32_t)ev.start_mark.line + 1,
-				 (uint32_t)ev.start_mark.column + 1,
-				 "write the value out where it is needed",
-				 "aliases are not supported");
+			if (!P.anchors)
+				yp_error(
+				    &P, (uint32_t)ev.start_mark.line + 1,
+				    (uint32_t)ev.start_mark.column + 1,
+				    "write the value out where it is needed",
+				    "aliases are not supported");
 			P.hard = true;
 			more = false;
 			break;
@@ -457,8 +482,9 @@ bool ynode_is_null(const ynode *n)
 		return true;
 	if (n->kind != YN_SCALAR || n->style != YS_PLAIN)
 		return false;
-	return n->len == 0 || ynode_text_is(n, "~") || ynode_text_is(n, "null") ||
-	       ynode_text_is(n, "Null") || ynode_text_is(n, "NULL");
+	return n->len == 0 || ynode_text_is(n, "~") ||
+	       ynode_text_is(n, "null") || ynode_text_is(n, "Null") ||
+	       ynode_text_is(n, "NULL");
 }
 
 bool ynode_text_is(const ynode *n, const char *s)

@@ -11,7 +11,8 @@
  * unsafe to read: aliases and anchors (no alias bombs), tags other than
  * !!str, nesting deeper than YTREE_MAX_DEPTH, scalars longer than
  * YTREE_MAX_SCALAR, files larger than YTREE_MAX_FILE, duplicate keys in a
- * mapping, non-scalar keys, more than one document and non-UTF-8 text.
+ * mapping, non-scalar keys, more than one document, NUL characters inside
+ * a scalar and non-UTF-8 text.
  */
 #ifndef INC_YAMLTREE_H
 #define INC_YAMLTREE_H
@@ -47,7 +48,8 @@ struct ynode {
 	ynode_kind kind;
 	uint32_t line, col; /* 1-based, from the libyaml start mark */
 	size_t offset;	    /* byte offset of the node's start in the text */
-	/* YN_SCALAR: text is NUL-terminated (and may contain NULs: use len) */
+	/* YN_SCALAR: text is NUL-terminated, len == strlen(text) (a NUL
+	 * inside a scalar is refused) */
 	const char *text;
 	size_t len;
 	yscalar_style style;

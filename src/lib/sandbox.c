@@ -1,0 +1,1615 @@
+/*
+ * sandbox.c: runs Lua 5.4 rule scripts as guests.
+ *
+ * One lua_State per policy version.  What a script can reach is built by
+ * hand from an allow list (the idea of Lua's linit.c): base without
+ * load/loadfile/dofile/collectgarbage/print/next/rawset/warn, string
+ * without dump, table, math without random, utf8, and the `dec` type of
+ * ldec.c.  Nothing can write to the shared objects: the library tables are
+ * read-only proxies, every shared metatable is protected by __metatable,
+ * and rawset is gone.  Each call then runs the compiled chunk again in a
+ * fresh environment table, so no state survives from one call to the next.
+ *
+ * Determinism: pairs() walks keys in sorted order (and next is gone), so
+ * Lua's randomised string hash never reaches a result; table.sort is a
+ * stable merge sort (Lua's quicksort picks random pivots); tostring() and
+ * string.format never print addresses; __gc and __mode are refused.
+ *
+ * Limits: a count hook charges every 1000 VM instructions against the
+ * budget, plus work done inside single instructions or library calls
+ * (each new long string one instruction per 64 bytes, table.move/insert/
+ * remove one per element shifted), and the allocator refuses to grow the
+ * state past its cap.  The cap is the live size of the state after
+ * creation plus the per-call allowance, not the size at the start of the
+ * call: garbage left by earlier calls is collected by Lua's emergency
+ * collection before an allocation is refused (and a call that hit a limit
+ * is followed by a full collection), so whether a call fits depends on
+ * that call, not on the garbage of calls before it.  pcall and xpcall
+ * re-raise once a limit was hit, so a script cannot catch its way past
+ * one.
+ *
+ * Lua errors longjmp: every step that can raise runs inside lua_pcall, and
+ * results are copied to malloc'd memory only after it returned.
+ */
+#include "sandbox.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "ldec.h"
+
+#define DEFAULT_INSTRUCTIONS 1000000u
+#define DEFAULT_MEMORY (8u * 1024u * 1024u)
+#define HOOK_STEP 1000
+#define WHERE_SIZE (LUA_IDSIZE + 32)
+#define MAX_MESSAGE 1000
+/* Allocations of new strings larger than this are long strings (Lua
+ * interns strings up to 40 bytes, which take at most ~70 bytes). */
+#define LONG_STRING_BYTES 128
+#define BYTES_PER_INSTRUCTION 64
+
+enum limit_kind { LIMIT_NONE, LIMIT_INSTR, LIMIT_MEM };
+
+/* Registry keys (their addresses are the keys). */
+static const char key_ro = 'p';	    /* in a proxy's metatable: the real table */
+static const char key_env_mt = 'e'; /* metatable of every call's environment */
+static const char key_chunks = 'c'; /* compiled scripts, by script index + 1 */
+static const char key_params = 'a'; /* read-only params, by rule index + 1 */
+
+struct sandbox {
+	lua_State *L;
+	const policy_version *v;
+	size_t used;	 /* bytes the state holds */
+	size_t cap;	 /* growth past this is refused; SIZE_MAX between
+			    calls */
+	size_t base;	 /* bytes live after creation */
+	uint64_t budget; /* instructions per call */
+	uint64_t memory; /* bytes per call */
+	uint64_t count;	 /* instructions run by this call so far */
+	int hook_step;
+	bool in_call;
+	bool last_refused; /* the latest request to grow was refused */
+	enum limit_kind limit;
+	int setup_rc;
+	char limit_where[WHERE_SIZE];  /* "scripts/x.lua:7" where it was hit */
+	char mem_where[WHERE_SIZE];    /* where growth was last refused */
+	char err_where[WHERE_SIZE];    /* innermost Lua line of the error */
+	char (*short_src)[LUA_IDSIZE]; /* per script, as Lua abbreviates it */
+};
+
+/* What a protected call works on. */
+struct call_args {
+	sandbox *sb;
+	const rule *r;
+	const script_input *in; /* NULL: only check that the function exists */
+};
+
+static sandbox *get_sb(lua_State *L)
+{
+	void *ud = NULL;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+static char *msg_printf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* A malloc'd formatted string, or NULL when out of memory. */
+static char *msg_printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	s = malloc((size_t)n + 1);
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Writes "source:line" of the innermost running Lua function at or above
+ * stack level `from` into buf, or "" when none runs.  Never allocates. */
+static void find_where(lua_State *L, int from, char *buf)
+{
+	lua_Debug ar;
+
+	buf[0] = '\0';
+	for (; lua_getstack(L, from, &ar); from++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			snprintf(buf, WHERE_SIZE, "%s:%d", ar.short_src,
+				 ar.currentline);
+			return;
+		}
+	}
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+static void set_limit(sandbox *sb, enum limit_kind k, const char *where);
+
+/* The allocator (modelled on l_alloc in lauxlib.c): counts the bytes the
+ * state holds and refuses to grow past sb->cap. */
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	sandbox *sb = ud;
+	size_t old = ptr ? osize : 0; /* without ptr, osize is a type tag */
+	void *p;
+
+	if (nsize == 0) {
+		free(ptr);
+		sb->used -= old;
+		return NULL;
+	}
+	if (nsize > old &&
+	    (sb->used >= sb->cap || nsize - old > sb->cap - sb->used)) {
+		sb->last_refused = true;
+		if (sb->in_call && sb->L)
+			find_where(sb->L, 0, sb->mem_where);
+		return NULL;
+	}
+	p = realloc(ptr, nsize);
+	if (!p)
+		return NULL;
+	if (nsize > old)
+		sb->last_refused = false;
+	sb->used = sb->used - old + nsize;
+	/* A new long string (never interned, so its creation depends only
+	 * on the script) costs instructions by size: `s = s .. x` in a loop
+	 * copies quadratically inside single VM instructions. */
+	if (sb->in_call && !ptr && osize == LUA_TSTRING &&
+	    nsize > LONG_STRING_BYTES) {
+		sb->count += nsize / BYTES_PER_INSTRUCTION;
+		/* Over budget: have the hook run at the next instruction
+		 * (lua_sethook may be called at any time, even from a
+		 * signal handler). */
+		if (sb->count > sb->budget && sb->limit == LIMIT_NONE) {
+			char where[WHERE_SIZE];
+
+			find_where(sb->L, 0, where);
+			set_limit(sb, LIMIT_INSTR, where);
+			lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, 1);
+		}
+	}
+	return p;
+}
+
+static void set_limit(sandbox *sb, enum limit_kind k, const char *where)
+{
+	if (sb->limit != LIMIT_NONE)
+		return;
+	sb->limit = k;
+	snprintf(sb->limit_where, sizeof sb->limit_where, "%s", where);
+}
+
+/* Counts instructions; past the budget, raises (again every step, so a
+ * script that catches the error is stopped at its next step anyway). */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+	sandbox *sb = get_sb(L);
+	char where[WHERE_SIZE] = "";
+
+	sb->count += (uint64_t)sb->hook_step;
+	if (sb->count <= sb->budget)
+		return;
+	if (sb->limit == LIMIT_NONE) {
+		if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+			snprintf(where, sizeof where, "%s:%d", ar->short_src,
+				 ar->currentline);
+		set_limit(sb, LIMIT_INSTR, where);
+	}
+	lua_pushliteral(L, "instruction budget exceeded");
+	lua_error(L);
+}
+
+/* Charges n instructions for work a library function does in one loop of
+ * its own (no VM instruction runs, so the hook would not see it). */
+static void charge(lua_State *L, lua_Unsigned n)
+{
+	sandbox *sb = get_sb(L);
+	char where[WHERE_SIZE];
+
+	if (n <=
+	    sb->budget - (sb->count < sb->budget ? sb->count : sb->budget)) {
+		sb->count += n;
+		return;
+	}
+	sb->count = sb->budget + 1;
+	find_where(L, 1, where);
+	set_limit(sb, LIMIT_INSTR, where);
+	luaL_error(L, "instruction budget exceeded");
+}
+
+/* Notes a memory limit when the error at idx is the one lauxlib raises
+ * after our allocator refused to grow a buffer. */
+static void note_mem_error(sandbox *sb, lua_State *L, int status, int idx)
+{
+	size_t n;
+	const char *s;
+
+	if (status == LUA_ERRMEM) {
+		set_limit(sb, LIMIT_MEM, sb->mem_where);
+		return;
+	}
+	if (!sb->last_refused || lua_type(L, idx) != LUA_TSTRING)
+		return;
+	s = lua_tolstring(L, idx, &n);
+	if (n == 17 && memcmp(s, "not enough memory", 17) == 0)
+		set_limit(sb, LIMIT_MEM, sb->mem_where);
+}
+
+/* Message handler of every call: notes limits and where the error
+ * happened, and makes sure the error is a string. */
+static int msgh(lua_State *L)
+{
+	sandbox *sb = get_sb(L);
+	int t = lua_type(L, 1);
+
+	note_mem_error(sb, L, LUA_ERRRUN, 1);
+	find_where(L, 1, sb->err_where);
+	if (t == LUA_TNUMBER)
+		lua_tolstring(L, 1, NULL);
+	else if (t != LUA_TSTRING)
+		lua_pushfstring(L, "(error object is a %s value)",
+				luaL_typename(L, 1));
+	return 1;
+}
+
+/* ---- read-only tables ---------------------------------------------------- */
+
+/* Pushes the real table behind the read-only proxy at idx and returns
+ * true, or pushes nothing and returns false. */
+static bool push_underlying(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return false;
+	if (lua_rawgetp(L, -1, &key_ro) == LUA_TTABLE) {
+		lua_remove(L, -2);
+		return true;
+	}
+	lua_pop(L, 2);
+	return false;
+}
+
+static int ro_newindex(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TSTRING)
+		return luaL_error(L,
+				  "cannot set field '%s': the table is "
+				  "read-only",
+				  lua_tostring(L, 2));
+	return luaL_error(L, "cannot modify a read-only table");
+}
+
+static int ro_len(lua_State *L)
+{
+	lua_Integer n = 0;
+
+	if (push_underlying(L, 1))
+		n = (lua_Integer)lua_rawlen(L, -1);
+	lua_pushinteger(L, n);
+	return 1;
+}
+
+/* Replaces the table on top of the stack with a read-only proxy of it:
+ * an empty table whose protected metatable reads from the real one and
+ * refuses writes.  (rawset is not available to scripts.) */
+static void make_ro(lua_State *L)
+{
+	lua_createtable(L, 0, 0);
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_len);
+	lua_setfield(L, -2, "__len");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pushvalue(L, -3);
+	lua_rawsetp(L, -2, &key_ro);
+	lua_setmetatable(L, -2);
+	lua_remove(L, -2);
+}
+
+/* ---- replaced base and library functions -------------------------------- */
+
+struct pkey {
+	int is_str;
+	lua_Integer i;
+	const char *s;
+	size_t len;
+	lua_Integer pos;
+};
+
+/* Integers ascending, then strings bytewise. */
+static int pkey_cmp(const void *a, const void *b)
+{
+	const struct pkey *x = a, *y = b;
+	size_t n;
+	int c;
+
+	if (x->is_str != y->is_str)
+		return x->is_str - y->is_str;
+	if (!x->is_str)
+		return (x->i > y->i) - (x->i < y->i);
+	n = x->len < y->len ? x->len : y->len;
+	c = n ? memcmp(x->s, y->s, n) : 0;
+	if (c)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Iterator of pairs: upvalues are the table, the sorted keys and the
+ * position reached. */
+static int pairs_next(lua_State *L)
+{
+	lua_Integer i = lua_tointeger(L, lua_upvalueindex(3));
+
+	for (;;) {
+		i++;
+		if (lua_rawgeti(L, lua_upvalueindex(2), i) == LUA_TNIL)
+			return 1; /* nil: the end */
+		lua_pushvalue(L, -1);
+		if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) {
+			lua_pushinteger(L, i);
+			lua_replace(L, lua_upvalueindex(3));
+			return 2;
+		}
+		lua_pop(L, 2); /* removed since pairs began: skip */
+	}
+}
+
+/* pairs(t): integer keys ascending, then string keys bytewise; any other
+ * key is an error, because its order could change between runs. */
+static int l_pairs(lua_State *L)
+{
+	lua_Integer n = 0, i = 0, j;
+	struct pkey *pk;
+	int src, keys, sorted;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	if (!push_underlying(L, 1)) {
+		if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+			lua_pushvalue(L, 1);
+			lua_call(L, 1, 3);
+			return 3;
+		}
+		lua_pushvalue(L, 1);
+	}
+	src = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, src)) {
+		int kt = lua_type(L, -2);
+
+		lua_pop(L, 1);
+		if (kt != LUA_TSTRING &&
+		    !(kt == LUA_TNUMBER && lua_isinteger(L, -1)))
+			return luaL_error(
+			    L,
+			    "pairs: a %s key has no fixed order (only "
+			    "integer and string keys can be iterated)",
+			    kt == LUA_TNUMBER ? "float" : luaL_typename(L, -1));
+		n++;
+	}
+	if ((size_t)n > SIZE_MAX / sizeof *pk || n >= INT_MAX)
+		return luaL_error(L, "pairs: table too large");
+	lua_createtable(L, (int)n, 0);
+	keys = lua_gettop(L);
+	pk = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *pk, 0);
+	lua_pushnil(L);
+	while (lua_next(L, src)) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, keys, i + 1);
+		pk[i].pos = i + 1;
+		pk[i].is_str = lua_type(L, -1) == LUA_TSTRING;
+		if (pk[i].is_str) {
+			/* stays valid: the string is also in `keys` */
+			pk[i].s = lua_tolstring(L, -1, &pk[i].len);
+			pk[i].i = 0;
+		} else {
+			pk[i].i = lua_tointeger(L, -1);
+			pk[i].s = NULL;
+			pk[i].len = 0;
+		}
+		i++;
+	}
+	qsort(pk, (size_t)n, sizeof *pk, pkey_cmp);
+	lua_createtable(L, (int)n, 0);
+	sorted = lua_gettop(L);
+	for (j = 0; j < n; j++) {
+		lua_rawgeti(L, keys, pk[j].pos);
+		lua_rawseti(L, sorted, j + 1);
+	}
+	lua_pushvalue(L, src);
+	lua_pushvalue(L, sorted);
+	lua_pushinteger(L, 0);
+	lua_pushcclosure(L, pairs_next, 3);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* Pushes a string for the value at idx that never shows an address:
+ * __tostring when there is one, else __name or the type name. */
+static const char *safe_tostring(lua_State *L, int idx)
+{
+	int t;
+
+	idx = lua_absindex(L, idx);
+	switch (lua_type(L, idx)) {
+	case LUA_TTABLE:
+	case LUA_TFUNCTION:
+	case LUA_TUSERDATA:
+	case LUA_TLIGHTUSERDATA:
+	case LUA_TTHREAD:
+		if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+			lua_pop(L, 1);
+			return luaL_tolstring(L, idx, NULL);
+		}
+		t = luaL_getmetafield(L, idx, "__name");
+		if (t == LUA_TSTRING)
+			return lua_tostring(L, -1);
+		if (t != LUA_TNIL)
+			lua_pop(L, 1);
+		lua_pushstring(L, luaL_typename(L, idx));
+		return lua_tostring(L, -1);
+	default:
+		return luaL_tolstring(L, idx, NULL);
+	}
+}
+
+static int l_tostring(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	lua_settop(L, 1);
+	safe_tostring(L, 1);
+	return 1;
+}
+
+/* string.format without %p, and %s of a table without its address.  The
+ * real string.format is upvalue 1. */
+static int l_format(lua_State *L)
+{
+	size_t len, i;
+	const char *f = luaL_checklstring(L, 1, &len);
+	int top = lua_gettop(L), arg = 1;
+
+	for (i = 0; i < len; i++) {
+		if (f[i] != '%')
+			continue;
+		if (++i >= len)
+			break;
+		if (f[i] == '%')
+			continue;
+		while (i < len && f[i] != '\0' &&
+		       strchr("-+ #0123456789.", f[i]))
+			i++;
+		if (i >= len)
+			break;
+		arg++;
+		if (f[i] == 'p')
+			return luaL_error(L, "string.format: '%%p' is not "
+					     "available (addresses differ "
+					     "between runs)");
+		if (f[i] == 's' && arg <= top &&
+		    lua_type(L, arg) != LUA_TSTRING &&
+		    lua_type(L, arg) != LUA_TNUMBER) {
+			safe_tostring(L, arg);
+			lua_replace(L, arg);
+			lua_settop(L, top);
+		}
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, top, 1);
+	return 1;
+}
+
+/* setmetatable without __gc (finalisers would run at a time that depends
+ * on the collector, possibly during another call) and without __mode
+ * (weak tables empty themselves when the collector runs). */
+static int l_setmetatable(lua_State *L)
+{
+	int t = lua_type(L, 2);
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2,
+			 "nil or table");
+	if (t == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "__gc metamethods are not "
+					     "available in rule scripts");
+		lua_pop(L, 1);
+		lua_pushliteral(L, "__mode");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "weak tables (__mode) are not "
+					     "available in rule scripts");
+		lua_pop(L, 1);
+	}
+	if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+		return luaL_error(L, "cannot change a protected metatable");
+	lua_settop(L, 2);
+	lua_setmetatable(L, 1);
+	return 1;
+}
+
+/* Ends pcall/xpcall: a limit, once hit, is not caught. */
+static int finish_pcall(lua_State *L, int status, int extra)
+{
+	sandbox *sb = get_sb(L);
+
+	if (status != LUA_OK) {
+		note_mem_error(sb, L, status, -1);
+		if (sb->limit != LIMIT_NONE)
+			return lua_error(L);
+		lua_pushboolean(L, 0);
+		lua_pushvalue(L, -2);
+		return 2;
+	}
+	return lua_gettop(L) - extra;
+}
+
+static int l_pcall(lua_State *L)
+{
+	int status;
+
+	luaL_checkany(L, 1);
+	lua_pushboolean(L, 1);
+	lua_insert(L, 1);
+	status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
+	return finish_pcall(L, status, 0);
+}
+
+/* xpcall's message handler: notes a memory limit before the script's
+ * handler (upvalue 1) can allocate and so hide it. */
+static int xpcall_handler(lua_State *L)
+{
+	note_mem_error(get_sb(L), L, LUA_ERRRUN, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+static int l_xpcall(lua_State *L)
+{
+	int status, n = lua_gettop(L);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, xpcall_handler, 1);
+	lua_replace(L, 2);
+	lua_pushboolean(L, 1);
+	lua_pushvalue(L, 1);
+	lua_rotate(L, 3, 2); /* true and the function below the arguments */
+	status = lua_pcall(L, n - 2, LUA_MULTRET, 2);
+	return finish_pcall(L, status, 2);
+}
+
+/* Calls the real library function (upvalue 1) with this call's
+ * arguments and returns its results. */
+static int call_real(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, n, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* table.move(a1, f, e, t [, a2]) copies e - f + 1 elements in C. */
+static int l_move(lua_State *L)
+{
+	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+
+	if (e >= f)
+		charge(L, (lua_Unsigned)e - (lua_Unsigned)f + 1u);
+	return call_real(L);
+}
+
+/* table.insert(t, pos, v) and table.remove(t, pos) shift #t - pos
+ * elements in C; #t may come from a __len metamethod. */
+static int l_shift(lua_State *L)
+{
+	lua_Integer pos, n;
+
+	if (lua_gettop(L) == (lua_toboolean(L, lua_upvalueindex(2)) ? 3 : 2) &&
+	    lua_type(L, 1) == LUA_TTABLE && lua_isinteger(L, 2)) {
+		pos = lua_tointeger(L, 2);
+		n = luaL_len(L, 1);
+		if (n >= pos)
+			charge(L, (lua_Unsigned)n - (lua_Unsigned)pos + 1u);
+	}
+	return call_real(L);
+}
+
+/* string.rep(s, n [, sep]): with s and sep empty Lua would loop n times
+ * making nothing. */
+static int l_rep(lua_State *L)
+{
+	size_t l, lsep = 0;
+
+	luaL_checklstring(L, 1, &l);
+	luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &lsep);
+	if (l == 0 && lsep == 0) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	return call_real(L);
+}
+
+/* Replaces lib[name] (lib on top) with fn, the old value as upvalue 1
+ * and an optional boolean as upvalue 2.  The old function is also filed
+ * in package.loaded (which scripts cannot reach) as "lib.name", so that
+ * its argument errors name it rather than '?'. */
+static void wrap(lua_State *L, const char *lib, const char *name,
+		 lua_CFunction fn, int flag)
+{
+	lua_getfield(L, -1, name);
+	lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+	lua_pushfstring(L, "%s.%s", lib, name);
+	lua_pushvalue(L, -3);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+	if (flag >= 0) {
+		lua_pushboolean(L, flag);
+		lua_pushcclosure(L, fn, 2);
+	} else {
+		lua_pushcclosure(L, fn, 1);
+	}
+	lua_setfield(L, -2, name);
+}
+
+static bool sort_less(lua_State *L, int a, int b)
+{
+	bool r;
+
+	if (lua_isnil(L, 2))
+		return lua_compare(L, a, b, LUA_OPLT);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, a);
+	lua_pushvalue(L, b);
+	lua_call(L, 2, 1);
+	r = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return r;
+}
+
+/* table.sort(list [, less]): a stable bottom-up merge sort.  Lua's own
+ * quicksort picks random pivots, so the order of equal elements could
+ * change from run to run. */
+static int l_sort(lua_State *L)
+{
+	lua_Integer n, w, lo, i, j, k, mid, hi;
+	int from = 3, to = 4, t;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = luaL_len(L, 1);
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_settop(L, 2);
+	if (n < 2)
+		return 0;
+	luaL_argcheck(L, n < INT_MAX, 1, "array too big");
+	lua_createtable(L, (int)n, 0);
+	lua_createtable(L, (int)n, 0);
+	for (i = 1; i <= n; i++) {
+		lua_geti(L, 1, i);
+		lua_rawseti(L, from, i);
+	}
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 1; lo <= n; lo += 2 * w) {
+			mid = lo + w < n + 1 ? lo + w : n + 1;
+			hi = lo + 2 * w < n + 1 ? lo + 2 * w : n + 1;
+			i = lo;
+			j = mid;
+			k = lo;
+			while (i < mid && j < hi) {
+				lua_rawgeti(L, from, i);
+				lua_rawgeti(L, from, j);
+				t = lua_gettop(L);
+				if (sort_less(L, t, t - 1)) { /* right first */
+					lua_rawseti(L, to, k++);
+					lua_pop(L, 1);
+					j++;
+				} else {
+					lua_pop(L, 1);
+					lua_rawseti(L, to, k++);
+					i++;
+				}
+			}
+			for (; i < mid; i++) {
+				lua_rawgeti(L, from, i);
+				lua_rawseti(L, to, k++);
+			}
+			for (; j < hi; j++) {
+				lua_rawgeti(L, from, j);
+				lua_rawseti(L, to, k++);
+			}
+		}
+		t = from;
+		from = to;
+		to = t;
+	}
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, from, i);
+		lua_seti(L, 1, i);
+	}
+	return 0;
+}
+
+/* ---- the state ---------------------------------------------------------- */
+
+static const luaL_Reg opened_libs[] = {
+    {LUA_GNAME, luaopen_base},	     {LUA_STRLIBNAME, luaopen_string},
+    {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+    {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL},
+};
+
+/* Base functions a script must not have: code loading, the collector,
+ * output, hash-ordered traversal and raw writes into shared tables. */
+static const char *const removed_base[] = {
+    "dofile", "loadfile", "load", "collectgarbage", "print", "next", "warn",
+    "rawset", "_G",	  NULL,
+};
+
+static const luaL_Reg replaced_base[] = {
+    {"pairs", l_pairs},	      {"setmetatable", l_setmetatable},
+    {"tostring", l_tostring}, {"pcall", l_pcall},
+    {"xpcall", l_xpcall},     {NULL, NULL},
+};
+
+static void set_nil(lua_State *L, int t, const char *name)
+{
+	t = lua_absindex(L, t);
+	lua_pushnil(L);
+	lua_setfield(L, t, name);
+}
+
+/* Opens the allow-listed libraries into the globals table, trims them and
+ * makes them read-only. */
+static void open_libs(lua_State *L, dec_rounding rounding)
+{
+	const luaL_Reg *lib;
+	const char *const *name;
+	int g;
+
+	for (lib = opened_libs; lib->func; lib++) {
+		luaL_requiref(L, lib->name, lib->func, 1);
+		lua_pop(L, 1);
+	}
+	lua_pushglobaltable(L);
+	g = lua_gettop(L);
+	for (name = removed_base; *name; name++)
+		set_nil(L, g, *name);
+	luaL_setfuncs(L, replaced_base, 0);
+
+	lua_getfield(L, g, LUA_STRLIBNAME);
+	set_nil(L, -1, "dump");
+	wrap(L, LUA_STRLIBNAME, "format", l_format, -1);
+	wrap(L, LUA_STRLIBNAME, "rep", l_rep, -1);
+	lua_pop(L, 1);
+
+	lua_getfield(L, g, LUA_MATHLIBNAME);
+	set_nil(L, -1, "random");
+	set_nil(L, -1, "randomseed");
+	lua_pop(L, 1);
+
+	lua_getfield(L, g, LUA_TABLIBNAME);
+	lua_pushcfunction(L, l_sort);
+	lua_setfield(L, -2, "sort");
+	wrap(L, LUA_TABLIBNAME, "move", l_move, -1);
+	wrap(L, LUA_TABLIBNAME, "insert", l_shift, 1);
+	wrap(L, LUA_TABLIBNAME, "remove", l_shift, 0);
+	lua_pop(L, 1);
+
+	for (lib = opened_libs + 1; lib->func; lib++) {
+		lua_getfield(L, g, lib->name);
+		make_ro(L);
+		lua_setfield(L, g, lib->name);
+	}
+
+	/* Strings index the read-only string table; getmetatable("") is
+	 * false. */
+	lua_pushliteral(L, "");
+	lua_getmetatable(L, -1);
+	lua_getfield(L, g, LUA_STRLIBNAME);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 2);
+
+	ldec_open(L, rounding);
+	lua_setfield(L, g, "dec");
+
+	/* Every call's environment reads the globals through this. */
+	lua_createtable(L, 0, 2);
+	lua_pushvalue(L, g);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_env_mt);
+	lua_pop(L, 1);
+}
+
+/* Pushes a policy parameter as a Lua value; lists and maps read-only. */
+static void push_param(lua_State *L, const param *p)
+{
+	size_t i;
+
+	luaL_checkstack(L, 4, "params nested too deeply");
+	switch (p->type) {
+	case PV_BOOL:
+		lua_pushboolean(L, p->u.b);
+		break;
+	case PV_INT:
+		lua_pushinteger(L, (lua_Integer)p->u.i);
+		break;
+	case PV_DEC:
+		ldec_push(L, p->u.d);
+		break;
+	case PV_STR:
+		lua_pushstring(L, p->u.s ? p->u.s : "");
+		break;
+	case PV_LIST:
+		lua_createtable(L, (int)p->u.list.n, 0);
+		for (i = 0; i < p->u.list.n; i++) {
+			push_param(L, &p->u.list.items[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		make_ro(L);
+		break;
+	case PV_MAP:
+		lua_createtable(L, 0, (int)p->u.list.n);
+		for (i = 0; i < p->u.list.n; i++) {
+			if (!p->u.list.items[i].key)
+				continue;
+			push_param(L, &p->u.list.items[i]);
+			lua_setfield(L, -2, p->u.list.items[i].key);
+		}
+		make_ro(L);
+		break;
+	case PV_NULL:
+	default:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* Compiles src as a text chunk named "@path".  Returns the lua_load status
+ * with the function or the message on top. */
+static int load_script(lua_State *L, const char *path, const char *src,
+		       size_t len)
+{
+	char name[512];
+
+	snprintf(name, sizeof name, "@%s", path);
+	return luaL_loadbufferx(L, src ? src : "", src ? len : 0, name, "t");
+}
+
+/* Protected: builds the state for sb->v. */
+static int setup_main(lua_State *L)
+{
+	sandbox *sb = lua_touserdata(L, 1);
+	const policy_version *v = sb->v;
+	size_t i;
+	lua_Debug ar;
+
+	open_libs(L, v->rounding);
+
+	lua_createtable(L, (int)v->n_rules, 0);
+	for (i = 0; i < v->n_rules; i++) {
+		const rule *r = &v->rules[i];
+
+		if (r->kind != RULE_SCRIPT)
+			continue;
+		if (r->params.type == PV_MAP) {
+			push_param(L, &r->params);
+		} else {
+			lua_createtable(L, 0, 0);
+			make_ro(L);
+		}
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_params);
+
+	lua_createtable(L, (int)v->n_scripts, 0);
+	for (i = 0; i < v->n_scripts; i++) {
+		const script *s = &v->scripts[i];
+		int st = load_script(L, s->path, s->source, s->len);
+
+		if (st != LUA_OK) {
+			size_t plen = strlen(s->path);
+			const char *m = lua_tostring(L, -1);
+
+			sb->setup_rc =
+			    st == LUA_ERRMEM ? INC_ERROR : INC_ESCRIPT;
+			/* "attempt to load a binary chunk" names no file */
+			if (m && (strncmp(m, s->path, plen) || m[plen] != ':'))
+				lua_pushfstring(L, "%s: %s", s->path, m);
+			return lua_error(L);
+		}
+		lua_pushvalue(L, -1);
+		lua_getinfo(L, ">S", &ar);
+		memcpy(sb->short_src[i], ar.short_src, LUA_IDSIZE);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_chunks);
+	return 0;
+}
+
+/* ---- one call ------------------------------------------------------------ */
+
+static void set_str(lua_State *L, const char *k, const char *s)
+{
+	if (!s)
+		return;
+	lua_pushstring(L, s);
+	lua_setfield(L, -2, k);
+}
+
+static void set_dec(lua_State *L, const char *k, dec d)
+{
+	ldec_push(L, d);
+	lua_setfield(L, -2, k);
+}
+
+static void push_field(lua_State *L, const script_kv *kv)
+{
+	char buf[16];
+
+	switch (kv->v.type) {
+	case FT_MONEY:
+	case FT_DECIMAL:
+		ldec_push(L, kv->v.u.d);
+		break;
+	case FT_INTEGER:
+		lua_pushinteger(L, (lua_Integer)kv->v.u.i);
+		break;
+	case FT_DATE:
+		date_format(buf, kv->v.u.date);
+		lua_pushstring(L, buf);
+		break;
+	case FT_ENUM:
+		if (kv->enum_text)
+			lua_pushstring(L, kv->enum_text);
+		else
+			lua_pushnil(L);
+		break;
+	case FT_STRING:
+	case FT_REF:
+		if (kv->v.u.str.s)
+			lua_pushlstring(L, kv->v.u.str.s, kv->v.u.str.len);
+		else
+			lua_pushnil(L);
+		break;
+	case FT_SPLIT: /* the share is ctx.share */
+	default:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* Pushes the read-only ctx for one call. */
+static void push_ctx(lua_State *L, const sandbox *sb, const script_input *in)
+{
+	const rule *r = in->rule;
+	size_t i;
+	dec att;
+
+	lua_createtable(L, 0, 6);
+	if (in->event_id) {
+		lua_createtable(L, 0, (int)in->n_fields + 3);
+		for (i = 0; i < in->n_fields; i++) {
+			const script_kv *kv = &in->fields[i];
+
+			if (!kv->present || !kv->key)
+				continue;
+			push_field(L, kv);
+			lua_setfield(L, -2, kv->key);
+		}
+		set_str(L, "id", in->event_id);
+		set_str(L, "type", in->event_type);
+		set_str(L, "date", in->event_date);
+		make_ro(L);
+		lua_setfield(L, -2, "event");
+	}
+	set_dec(L, "share", in->share);
+
+	lua_createtable(L, 0, 6);
+	set_str(L, "id", in->person_id);
+	set_str(L, "name", in->person_name);
+	set_str(L, "level", in->person_level);
+	set_str(L, "team", in->person_team);
+	set_str(L, "currency", in->currency);
+	lua_pushinteger(L, in->minor);
+	lua_setfield(L, -2, "minor");
+	make_ro(L);
+	lua_setfield(L, -2, "person");
+
+	lua_createtable(L, 0, 7);
+	set_str(L, "name", in->period);
+	set_str(L, "start", in->period_start);
+	set_str(L, "end", in->period_end);
+	set_dec(L, "credited", in->credited);
+	set_dec(L, "earned", in->earned);
+	if (in->has_quota) {
+		set_dec(L, "quota", in->quota);
+		if (dec_div(&att, in->credited, in->quota, 6, DEC_HALF_EVEN) ==
+		    DEC_OK)
+			set_dec(L, "attainment", att);
+	}
+	make_ro(L);
+	lua_setfield(L, -2, "period");
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_params);
+	lua_rawgeti(L, -1, (lua_Integer)(r - sb->v->rules) + 1);
+	lua_remove(L, -2);
+	lua_setfield(L, -2, "params");
+
+	set_str(L, "rule", r->id);
+	make_ro(L);
+}
+
+/* What a script may return. */
+static const struct {
+	const char *name;
+	bool money;
+} kinds[] = {
+    {"commission", true}, {"bonus", true},	{"spiff", true},
+    {"clawback", true},	  {"adjustment", true},
+};
+
+#define KIND_LIST "commission, bonus, spiff, clawback or adjustment"
+
+/* The rule function, for messages about what it returned. */
+struct fninfo {
+	const char *src;
+	int line;
+	const char *name;
+};
+
+/* Raises "src:line: fn returned ...: <fmt>". item > 0 numbers the
+ * decision in a list. */
+static int ret_error(lua_State *L, const struct fninfo *fi, lua_Integer item,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (item > 0)
+		lua_pushfstring(L, "%s:%d: %s returned a bad decision #%I: ",
+				fi->src, fi->line, fi->name, item);
+	else
+		lua_pushfstring(L,
+				"%s:%d: %s returned a bad decision: ", fi->src,
+				fi->line, fi->name);
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);
+	va_end(ap);
+	lua_concat(L, 2);
+	return lua_error(L);
+}
+
+static bool bytes_less(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c < 0 || (c == 0 && an < bn);
+}
+
+/* Refuses keys other than kind, amount and reason, naming the bytewise
+ * smallest so the message does not depend on hash order. */
+static void check_keys(lua_State *L, int t, const struct fninfo *fi,
+		       lua_Integer item)
+{
+	const char *worst = NULL, *s;
+	size_t worst_len = 0, len;
+	bool other = false;
+
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			other = true;
+			continue;
+		}
+		s = lua_tolstring(L, -1, &len);
+		if (!strcmp(s, "kind") || !strcmp(s, "amount") ||
+		    !strcmp(s, "reason"))
+			continue;
+		if (!worst || bytes_less(s, len, worst, worst_len)) {
+			worst = s;
+			worst_len = len;
+		}
+	}
+	if (worst) {
+		lua_pushlstring(L, worst, worst_len); /* keep it alive */
+		ret_error(L, fi, item,
+			  "unknown key '%s' (a decision has kind, amount "
+			  "and reason)",
+			  lua_tostring(L, -1));
+	}
+	if (other)
+		ret_error(L, fi, item,
+			  "a decision is a table with the keys kind, amount "
+			  "and reason");
+}
+
+/* Validates the decision table at t and appends {kind, amount or false,
+ * reason} to the list at out. */
+static void normalize_one(lua_State *L, int t, const struct fninfo *fi,
+			  lua_Integer item, int out)
+{
+	size_t i, len;
+	const char *s;
+	bool money = false;
+	dec d = dec_zero();
+	int e;
+
+	t = lua_absindex(L, t);
+	check_keys(L, t, fi, item);
+	lua_createtable(L, 3, 0);
+	e = lua_gettop(L);
+
+	if (lua_getfield(L, t, "kind") != LUA_TSTRING)
+		ret_error(L, fi, item, "kind must be a string (%s)", KIND_LIST);
+	s = lua_tolstring(L, -1, &len);
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strlen(kinds[i].name) == len &&
+		    !memcmp(kinds[i].name, s, len))
+			break;
+	if (i == sizeof kinds / sizeof kinds[0])
+		ret_error(L, fi, item,
+			  "unknown kind '%s' (a script returns %s)", s,
+			  KIND_LIST);
+	money = kinds[i].money;
+	lua_rawseti(L, e, 1);
+
+	switch (lua_getfield(L, t, "amount")) {
+	case LUA_TNIL:
+		if (money)
+			ret_error(L, fi, item, "a %s needs an amount",
+				  kinds[i].name);
+		lua_pushboolean(L, 0);
+		break;
+	case LUA_TNUMBER:
+		if (!lua_isinteger(L, -1))
+			ret_error(L, fi, item,
+				  "amount must be a dec, an integer or a "
+				  "decimal string, not a float");
+		d = dec_from_int((int64_t)lua_tointeger(L, -1));
+		ldec_push(L, d);
+		break;
+	case LUA_TSTRING:
+		s = lua_tolstring(L, -1, &len);
+		if (dec_parse(&d, s, len, false) != DEC_OK)
+			ret_error(L, fi, item,
+				  "amount '%s' is not a decimal number", s);
+		ldec_push(L, d);
+		break;
+	default:
+		if (!ldec_to(L, -1, NULL))
+			ret_error(L, fi, item,
+				  "amount must be a dec, an integer or a "
+				  "decimal string, not a %s",
+				  luaL_typename(L, -1));
+		lua_pushvalue(L, -1);
+		break;
+	}
+	lua_rawseti(L, e, 2);
+	lua_pop(L, 1);
+
+	if (lua_getfield(L, t, "reason") != LUA_TSTRING)
+		ret_error(L, fi, item, "reason must be a string");
+	s = lua_tolstring(L, -1, &len);
+	if (len == 0 || memchr(s, '\0', len))
+		ret_error(L, fi, item,
+			  "reason must be a non-empty string without NUL "
+			  "bytes");
+	lua_rawseti(L, e, 3);
+
+	lua_rawseti(L, out, (lua_Integer)lua_rawlen(L, out) + 1);
+}
+
+/* Turns what the rule function returned (at res) into a list of
+ * normalized decisions, pushed on the stack. */
+static void normalize(lua_State *L, int res, const struct fninfo *fi)
+{
+	lua_Integer n, i, count = 0;
+	int out;
+
+	lua_createtable(L, 0, 0);
+	out = lua_gettop(L);
+	if (lua_isnil(L, res))
+		return;
+	if (!lua_istable(L, res))
+		ret_error(L, fi, 0,
+			  "expected nil, a decision table or a list of "
+			  "decision tables, not a %s",
+			  luaL_typename(L, res));
+	if (lua_getfield(L, res, "kind") != LUA_TNIL) {
+		lua_pop(L, 1);
+		normalize_one(L, res, fi, 0, out);
+		return;
+	}
+	lua_pop(L, 1);
+	n = luaL_len(L, res);
+	lua_pushnil(L);
+	while (lua_next(L, res)) {
+		lua_pop(L, 1);
+		count++;
+	}
+	if (n == 0 && count > 0)
+		ret_error(L, fi, 0, "kind is missing (%s)", KIND_LIST);
+	if (count != n)
+		ret_error(L, fi, 0,
+			  "a list of decisions must hold entries 1 to n and "
+			  "nothing else");
+	for (i = 1; i <= n; i++) {
+		if (lua_geti(L, res, i) != LUA_TTABLE)
+			ret_error(L, fi, i, "expected a table, not a %s",
+				  luaL_typename(L, -1));
+		normalize_one(L, -1, fi, i, out);
+		lua_pop(L, 1);
+	}
+}
+
+/* Protected: runs the rule's chunk in a fresh environment, then (with
+ * an input) its function, and leaves the normalized decisions. */
+static int call_main(lua_State *L)
+{
+	struct call_args *a = lua_touserdata(L, 1);
+	const rule *r = a->r;
+	const char *src = a->sb->short_src[r->script];
+	struct fninfo fi;
+	lua_Debug ar;
+
+	lua_settop(L, 0);
+	lua_createtable(L, 0, 4); /* 1: the environment */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_env_mt);
+	lua_setmetatable(L, 1);
+	lua_pushliteral(L, "_G");
+	lua_pushvalue(L, 1);
+	lua_rawset(L, 1);
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_chunks);
+	lua_rawgeti(L, -1, (lua_Integer)r->script + 1);
+	lua_remove(L, -2);
+	lua_pushvalue(L, 1);
+	if (!lua_setupvalue(L, -2, 1))
+		return luaL_error(L, "%s: script has no environment", src);
+	lua_call(L, 0, 0);
+
+	lua_pushstring(L, r->function); /* 2: the rule function */
+	lua_rawget(L, 1);
+	if (!lua_isfunction(L, 2))
+		return luaL_error(L,
+				  "%s: function '%s' is not defined (write "
+				  "`function %s(ctx) ... end` at the top "
+				  "level of the script)",
+				  src, r->function, r->function);
+	if (!a->in)
+		return 0;
+
+	lua_pushvalue(L, 2);
+	lua_getinfo(L, ">S", &ar);
+	fi.src = src;
+	fi.line = ar.linedefined > 0 ? ar.linedefined : 0;
+	fi.name = r->function;
+
+	push_ctx(L, a->sb, a->in);
+	lua_call(L, 1, 1); /* 2: the result */
+	normalize(L, 2, &fi);
+	return 1;
+}
+
+/* Runs fn(ud) under pcall with msgh; results from index 2. */
+static int run_protected(sandbox *sb, lua_CFunction fn, void *ud, int nres)
+{
+	lua_State *L = sb->L;
+
+	lua_settop(L, 0);
+	lua_pushcfunction(L, msgh);
+	lua_pushcfunction(L, fn);
+	lua_pushlightuserdata(L, ud);
+	return lua_pcall(L, 1, nres, 1);
+}
+
+static void limits_begin(sandbox *sb)
+{
+	sb->count = 0;
+	sb->limit = LIMIT_NONE;
+	sb->last_refused = false;
+	sb->limit_where[0] = sb->mem_where[0] = sb->err_where[0] = '\0';
+	sb->cap = sb->memory > SIZE_MAX - sb->base
+		      ? SIZE_MAX
+		      : sb->base + (size_t)sb->memory;
+	sb->in_call = true;
+	lua_sethook(sb->L, count_hook, LUA_MASKCOUNT, sb->hook_step);
+}
+
+/* Ends a limited call and drops the call's environment, so nothing of it
+ * stays reachable (and counted) until the next call.  Never raises. */
+static void limits_end(sandbox *sb, const rule *r)
+{
+	lua_State *L = sb->L;
+
+	lua_sethook(L, NULL, 0, 0);
+	sb->in_call = false;
+	sb->cap = SIZE_MAX;
+	lua_settop(L, 0);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_chunks);
+	if (lua_rawgeti(L, -1, (lua_Integer)r->script + 1) == LUA_TFUNCTION) {
+		lua_pushnil(L);
+		lua_setupvalue(L, -2, 1);
+	}
+	lua_settop(L, 0);
+	/* After a limit, collect fully (an emergency collection does not
+	 * shrink the Lua stack a runaway recursion left), so the next call
+	 * starts from the same state as after creation. */
+	if (sb->limit != LIMIT_NONE)
+		lua_gc(L, LUA_GCCOLLECT);
+}
+
+/* Builds the message of a failed call (error value on top) and returns
+ * INC_ELIMIT, INC_ESCRIPT or INC_ERROR. */
+static int call_error(sandbox *sb, const rule *r, int status, char **err)
+{
+	lua_State *L = sb->L;
+	const char *src = sb->short_src[r->script];
+	const char *msg = "unknown error", *where;
+	size_t len = 13, srclen = strlen(src);
+	int rc = INC_ESCRIPT;
+
+	note_mem_error(sb, L, status, -1);
+	if (sb->limit == LIMIT_INSTR) {
+		*err = msg_printf(
+		    "rule %s: %s: instruction budget of %" PRIu64 " exceeded",
+		    r->id, sb->limit_where[0] ? sb->limit_where : src,
+		    sb->budget);
+		rc = INC_ELIMIT;
+	} else if (sb->limit == LIMIT_MEM) {
+		*err = msg_printf(
+		    "rule %s: %s: memory limit of %" PRIu64 " KiB exceeded",
+		    r->id, sb->limit_where[0] ? sb->limit_where : src,
+		    sb->memory / 1024);
+		rc = INC_ELIMIT;
+	} else {
+		if (lua_type(L, -1) == LUA_TSTRING)
+			msg = lua_tolstring(L, -1, &len);
+		if (len > MAX_MESSAGE)
+			len = MAX_MESSAGE;
+		if (len > srclen && !memcmp(msg, src, srclen) &&
+		    msg[srclen] == ':')
+			*err =
+			    msg_printf("rule %s: %.*s", r->id, (int)len, msg);
+		else {
+			where = sb->err_where[0] ? sb->err_where : src;
+			*err = msg_printf("rule %s: %s: %.*s", r->id, where,
+					  (int)len, msg);
+		}
+	}
+	return *err ? rc : INC_ERROR;
+}
+
+/* Copies the normalized decisions at idx into out.  Never raises. */
+static int collect(lua_State *L, int idx, script_output *out)
+{
+	size_t n = lua_rawlen(L, idx), i, len;
+	const char *s;
+	script_decision *d;
+
+	if (n == 0)
+		return 0;
+	if (!lua_checkstack(L, 4))
+		return INC_ERROR;
+	out->items = calloc(n, sizeof *out->items);
+	if (!out->items)
+		return INC_ERROR;
+	for (i = 0; i < n; i++) {
+		d = &out->items[i];
+		out->n = i + 1;
+		lua_rawgeti(L, idx, (lua_Integer)i + 1);
+		lua_rawgeti(L, -1, 1);
+		s = lua_tolstring(L, -1, &len);
+		d->kind = s ? strndup(s, len) : NULL;
+		lua_pop(L, 1);
+		lua_rawgeti(L, -1, 2);
+		d->has_amount = ldec_to(L, -1, &d->amount);
+		lua_pop(L, 1);
+		lua_rawgeti(L, -1, 3);
+		s = lua_tolstring(L, -1, &len);
+		d->reason = s ? strndup(s, len) : NULL;
+		lua_pop(L, 2);
+		if (!d->kind || !d->reason)
+			return INC_ERROR;
+	}
+	return 0;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+int sandbox_check_script(const char *chunkname, const char *src, size_t len,
+			 char **err)
+{
+	lua_State *L;
+	const char *msg, *path = chunkname;
+	size_t plen;
+	int st;
+
+	if (path[0] == '@' || path[0] == '=')
+		path++;
+	L = luaL_newstate();
+	if (!L) {
+		*err = msg_printf("%s: out of memory", path);
+		return -1;
+	}
+	st = load_script(L, path, src, len);
+	if (st == LUA_OK) {
+		lua_close(L);
+		return 0;
+	}
+	msg = lua_tostring(L, -1);
+	if (!msg)
+		msg = "cannot compile";
+	plen = strlen(path);
+	if (!strncmp(msg, path, plen) && msg[plen] == ':')
+		*err = msg_printf("%s", msg);
+	else
+		*err = msg_printf("%s: %s", path, msg);
+	lua_close(L);
+	return -1;
+}
+
+void sandbox_destroy(sandbox *sb)
+{
+	if (!sb)
+		return;
+	if (sb->L)
+		lua_close(sb->L);
+	free(sb->short_src);
+	free(sb);
+}
+
+int sandbox_create(sandbox **out, const policy_version *v, char **err)
+{
+	sandbox *sb = NULL;
+	const char *msg;
+	size_t i;
+	int st, rc = INC_ERROR;
+
+	*err = NULL;
+	sb = calloc(1, sizeof *sb);
+	if (!sb)
+		goto oom;
+	sb->v = v;
+	sb->cap = SIZE_MAX;
+	sb->budget =
+	    v->lua_instructions ? v->lua_instructions : DEFAULT_INSTRUCTIONS;
+	sb->memory = v->lua_memory ? v->lua_memory : DEFAULT_MEMORY;
+	sb->hook_step = sb->budget < HOOK_STEP ? (int)sb->budget : HOOK_STEP;
+	sb->short_src =
+	    calloc(v->n_scripts ? v->n_scripts : 1, sizeof *sb->short_src);
+	if (!sb->short_src)
+		goto oom;
+	sb->L = lua_newstate(capped_alloc, sb);
+	if (!sb->L)
+		goto oom;
+
+	sb->setup_rc = INC_ERROR;
+	st = run_protected(sb, setup_main, sb, 0);
+	if (st != LUA_OK) {
+		msg = lua_tostring(sb->L, -1);
+		rc = sb->setup_rc;
+		*err = msg_printf("%s", msg ? msg : "cannot start Lua");
+		goto done;
+	}
+	lua_settop(sb->L, 0);
+	lua_gc(sb->L, LUA_GCCOLLECT);
+	sb->base = sb->used;
+
+	/* Run each script rule's chunk once, so a missing function or a
+	 * failing top level is found before any event. */
+	for (i = 0; i < v->n_rules; i++) {
+		const rule *r = &v->rules[i];
+		struct call_args a = {sb, r, NULL};
+
+		if (r->kind != RULE_SCRIPT)
+			continue;
+		if (r->script < 0 || (size_t)r->script >= v->n_scripts ||
+		    !r->function) {
+			*err = msg_printf("rule %s: no script function", r->id);
+			goto done;
+		}
+		limits_begin(sb);
+		st = run_protected(sb, call_main, &a, 0);
+		if (st != LUA_OK) {
+			rc = call_error(sb, r, st, err);
+			limits_end(sb, r);
+			goto done;
+		}
+		limits_end(sb, r);
+	}
+	lua_gc(sb->L, LUA_GCCOLLECT);
+	sb->base = sb->used;
+	*out = sb;
+	return 0;
+
+oom:
+	*err = msg_printf("out of memory starting the Lua sandbox");
+done:
+	sandbox_destroy(sb);
+	return rc;
+}
+
+int sandbox_call(sandbox *sb, const script_input *in, script_output *out,
+		 char **err)
+{
+	script_output res = {NULL, 0};
+	const rule *r = in->rule;
+	struct call_args a = {sb, r, in};
+	int st, rc;
+
+	assert(r && r->kind == RULE_SCRIPT && r >= sb->v->rules &&
+	       r < sb->v->rules + sb->v->n_rules);
+	*err = NULL;
+	limits_begin(sb);
+	st = run_protected(sb, call_main, &a, 1);
+	if (st != LUA_OK) {
+		rc = call_error(sb, r, st, err);
+		goto done;
+	}
+	/* The hook is still set but only Lua code triggers it; collect()
+	 * runs none. */
+	rc = collect(sb->L, 2, &res);
+	if (rc) {
+		*err = msg_printf("rule %s: out of memory", r->id);
+		goto done;
+	}
+	*out = res;
+	res.items = NULL;
+	res.n = 0;
+done:
+	limits_end(sb, r);
+	script_output_clear(&res);
+	return rc;
+}
+
+void script_output_clear(script_output *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	for (i = 0; i < o->n; i++) {
+		free(o->items[i].kind);
+		free(o->items[i].reason);
+	}
+	free(o->items);
+	o->items = NULL;
+	o->n = 0;
+}
