@@ -127,9 +127,11 @@ static int arith(evaluator *e, const rule *r)
 		    r ? r->id : "(none)");
 }
 
+/* Money for reasons: grouped, at least the currency's decimals, and no
+ * trailing zeros beyond them (an exact 24,710.0000 shows as 24,710.00). */
 static const char *money_str(char *buf, size_t cap, dec d, int minor)
 {
-	dec_format(buf, cap, d, minor, true);
+	dec_format(buf, cap, dec_normalize(d), minor, true);
 	return buf;
 }
 
@@ -147,7 +149,8 @@ static const char *attain_str(char *buf, size_t cap, dec credited, dec quo)
 
 	if (dec_sign(quo) <= 0 ||
 	    dec_div(&f, credited, quo, 4, DEC_FLOOR) != DEC_OK ||
-	    dec_mul(&pct, f, dec_from_int(100)) != DEC_OK) {
+	    dec_mul(&pct, f, dec_from_int(100)) != DEC_OK ||
+	    dec_round(&pct, pct, 2, DEC_FLOOR) != DEC_OK) {
 		snprintf(buf, cap, "n/a");
 		return buf;
 	}
@@ -417,13 +420,26 @@ static int band_rate(const tier_band *b, dec rate, dec *out)
 	return dec_mul(out, rate, b->value) == DEC_OK ? 0 : INC_EARITH;
 }
 
+/* "tier 2 (x1.5)" or "tier 2 (9%)" */
+static void band_label(strbuf *sb, const tier_spec *t, size_t i, dec rate)
+{
+	char b[64];
+	if (t->bands[i].is_rate) {
+		sb_printf(sb, "tier %zu (%s)", i + 1, pct_str(b, sizeof b, t->bands[i].value));
+	} else {
+		dec_format(b, sizeof b, dec_normalize(t->bands[i].value), 0, false);
+		sb_printf(sb, "tier %zu (x%s)", i + 1, b);
+	}
+	(void)rate;
+}
+
 /* Pay (exact) for `amount` of base occupying [lo, lo+amount) on the measure
  * axis.  Appends the tier story to `why`. */
 static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 		    dec amount, dec rate, dec *pay, strbuf *why, int minor)
 {
 	dec hi, total = dec_zero();
-	char b1[64], b2[64];
+	char b2[64];
 
 	if (dec_add(&hi, lo, amount) != DEC_OK)
 		return INC_EARITH;
@@ -441,17 +457,16 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 		if (band_rate(&t->bands[i], rate, &r) != 0 ||
 		    dec_mul(pay, amount, r) != DEC_OK)
 			return INC_EARITH;
-		if (t->bands[i].is_rate)
-			sb_printf(why, ", tier %zu (%s)", i + 1, pct_str(b1, sizeof b1, r));
-		else
-			sb_printf(why, ", tier %zu (x%s)", i + 1,
-				  (dec_format(b1, sizeof b1, dec_normalize(t->bands[i].value), 0, false), b1));
+		sb_puts(why, ", ");
+		band_label(why, t, i, rate);
 		return 0;
 	}
 	/* marginal: each slice at its own band */
 	bool have_prev = false;
 	dec prev = dec_zero();
-	int shown = 0;
+	size_t n_slices = 0, last_band = 0;
+	strbuf story;
+	sb_init(&story);
 	for (size_t i = 0; i < t->n_bands; i++) {
 		dec ub, from, to, slice, r, p;
 		bool bounded = band_bound(t, i, has_quota, quo, &ub);
@@ -462,26 +477,34 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 			have_prev = true;
 		}
 		if (dec_sub(&slice, to, from) != DEC_OK)
-			return INC_EARITH;
+			goto overflow;
 		if (dec_sign(slice) > 0) {
 			if (band_rate(&t->bands[i], rate, &r) != 0 ||
 			    dec_mul(&p, slice, r) != DEC_OK ||
 			    dec_add(&total, total, p) != DEC_OK)
-				return INC_EARITH;
-			sb_printf(why, "%s %s in tier %zu (", shown ? " +" : ",",
-				  money_str(b2, sizeof b2, slice, minor), i + 1);
-			if (t->bands[i].is_rate)
-				sb_printf(why, "%s)", pct_str(b1, sizeof b1, r));
-			else
-				sb_printf(why, "x%s)",
-					  (dec_format(b1, sizeof b1, dec_normalize(t->bands[i].value), 0, false), b1));
-			shown++;
+				goto overflow;
+			sb_printf(&story, "%s %s in ", n_slices ? " +" : ",",
+				  money_str(b2, sizeof b2, slice, minor));
+			band_label(&story, t, i, r);
+			n_slices++;
+			last_band = i;
 		}
 		if (!bounded || dec_cmp(prev, hi) >= 0)
 			break;
 	}
 	*pay = total;
+	if (n_slices == 1) {
+		/* one band holds it all: the short form */
+		sb_puts(why, ", ");
+		band_label(why, t, last_band, rate);
+	} else {
+		sb_puts(why, sb_cstr(&story));
+	}
+	sb_finish(&story);
 	return 0;
+overflow:
+	sb_finish(&story);
+	return INC_EARITH;
 }
 
 /* ---- rules on one event ------------------------------------------------- */
@@ -572,9 +595,12 @@ static int rule_commission(evaluator *e, const policy_version *v,
 			else
 				sb_printf(&e->reason, "on %s",
 					  money_str(b2, sizeof b2, base, who->minor));
-			if (n_parts > 1)
-				sb_printf(&e->reason, " (%s%% share)",
-					  (dec_format(b3, sizeof b3, dec_normalize(pt->pct), 0, false), b3));
+			if (n_parts > 1) {
+				dec_format(b3, sizeof b3, dec_normalize(pt->pct), 0, false);
+				sb_printf(&e->reason, " (%s%% of %s)", b3,
+					  money_str(b1, sizeof b1, ev->fields[r->base_field].v.u.d,
+						    who->minor));
+			}
 			if (row && row->label)
 				sb_printf(&e->reason, ": %s", row->label);
 		}

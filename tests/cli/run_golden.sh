@@ -23,7 +23,7 @@ expect_grep "total" "total payout USD 3025.24" "$TMP/err"
 expect_grep "tier story" "tier 2 (x2)" "$TMP/out.csv"
 expect_grep "window" "outside the 30-day window" "$TMP/out.csv"
 expect_grep "threshold" "below the 20% threshold" "$TMP/out.csv"
-expect_grep "split share" "33.34% share" "$TMP/out.csv"
+expect_grep "split share" "33.34% of 10.00" "$TMP/out.csv"
 # jsonl and table carry the same decisions
 expect_status "jsonl" 0 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv \
   --quotas $G/quotas.csv --events $G/events.csv --format jsonl --quiet

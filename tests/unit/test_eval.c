@@ -101,64 +101,66 @@ static void run_case(const char *rules, const char *events, got *g)
 
 #define EV_HEAD "id,date,type,person,amount,product,region,seats\n"
 
+#define RETRO_FMT \
+	"rules:\n" \
+	"  - id: c\n" \
+	"    kind: commission\n" \
+	"    on: deal_closed\n" \
+	"    tiers:\n" \
+	"      basis: amount\n" \
+	"      measure: event\n" \
+	"      method: retroactive\n" \
+	"      boundary: %s\n" \
+	"      bands:\n" \
+	"        - {upto: 1000.00, rate: 5%%}\n" \
+	"        - {rate: 10%%}\n"
+
 static void test_retroactive_boundary(void **state)
 {
 	(void)state;
 	got g;
-	const char *rules_fmt =
-		"rules:\n"
-		"  - id: c\n"
-		"    kind: commission\n"
-		"    on: deal_closed\n"
-		"    tiers:\n"
-		"      basis: amount\n"
-		"      measure: event\n"
-		"      method: retroactive\n"
-		"      boundary: %s\n"
-		"      bands:\n"
-		"        - {upto: 1000.00, rate: 5%%}\n"
-		"        - {rate: 10%%}\n";
 	char rules[512];
 	const char *ev = EV_HEAD "e1,2026-01-05,deal_closed,p,1000.00,X,EMEA,\n";
 
 	/* 1,000.00 is exactly on the boundary.  lower: it belongs to the
 	 * first band: 1,000 x 5% = 50.00 */
-	snprintf(rules, sizeof rules, rules_fmt, "lower");
+	snprintf(rules, sizeof rules, RETRO_FMT, "lower");
 	run_case(rules, ev, &g);
 	assert_int_equal(g.n, 1);
 	assert_string_equal(g.lines[0], "p commission 50.00 c e1");
 	/* upper: to the second band: 1,000 x 10% = 100.00 */
-	snprintf(rules, sizeof rules, rules_fmt, "upper");
+	snprintf(rules, sizeof rules, RETRO_FMT, "upper");
 	run_case(rules, ev, &g);
 	assert_string_equal(g.lines[0], "p commission 100.00 c e1");
 }
+
+#define SPECIFIC_FMT \
+	"rules:\n" \
+	"  - id: c\n" \
+	"    kind: commission\n" \
+	"    on: deal_closed\n" \
+	"    select: %s\n" \
+	"    rates:\n" \
+	"      - {when: {product: '^SW-'}, rate: 5%%}\n" \
+	"      - {when: {product: '^SW-', region: EMEA}, rate: 7%%}\n"
 
 static void test_most_specific(void **state)
 {
 	(void)state;
 	got g;
-	const char *rules_fmt =
-		"rules:\n"
-		"  - id: c\n"
-		"    kind: commission\n"
-		"    on: deal_closed\n"
-		"    select: %s\n"
-		"    rates:\n"
-		"      - {when: {product: '^SW-'}, rate: 5%%}\n"
-		"      - {when: {product: '^SW-', region: EMEA}, rate: 7%%}\n";
 	char rules[512];
 	const char *ev = EV_HEAD "e1,2026-01-05,deal_closed,p,100.00,SW-A,EMEA,\n"
 				 "e2,2026-01-06,deal_closed,p,100.00,SW-A,APAC,\n";
 
 	/* first: row 1 matches both: 100 x 5% = 5.00 twice */
-	snprintf(rules, sizeof rules, rules_fmt, "first");
+	snprintf(rules, sizeof rules, SPECIFIC_FMT, "first");
 	run_case(rules, ev, &g);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.lines[0], "p commission 5.00 c e1");
 	assert_string_equal(g.lines[1], "p commission 5.00 c e2");
 	/* most_specific: e1 matches both rows, row 2 has two conditions:
 	 * 7.00; e2 (APAC) only row 1: 5.00 */
-	snprintf(rules, sizeof rules, rules_fmt, "most_specific");
+	snprintf(rules, sizeof rules, SPECIFIC_FMT, "most_specific");
 	run_case(rules, ev, &g);
 	assert_string_equal(g.lines[0], "p commission 7.00 c e1");
 	assert_string_equal(g.lines[1], "p commission 5.00 c e2");
