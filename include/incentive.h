@@ -107,6 +107,11 @@ typedef struct inc_decision {
 	const char *events;   /* "e-1001,e-1002" or "" */
 	const char *reason;   /* one sentence a person can read */
 	const char *version;  /* policy version label that decided it */
+	/* A JSON object of the exact figures behind the decision, for explain
+	 * and audit: always "exact" (the amount before rounding), "rounding"
+	 * and "decimals", plus rule-specific inputs (base, rate, factor,
+	 * credited_before, quota, attainment, tiers, deal, ...). */
+	const char *detail;
 } inc_decision;
 
 /* A sink receives each decision in order.  Return 0 to continue, or a

@@ -24,7 +24,7 @@ function kicker(ctx)
 	local amount = ctx.event.amount * pct * ctx.share * dec("0.01")
 	local reason = string.format(
 		"multi-year kicker: %s%% of %s (%d-year contract, %d year(s) beyond the second at %s%% each)",
-		tostring(pct * 100), tostring(ctx.event.amount), years, extra,
+		tostring(pct * 100), ctx.event.amount:format(2, true), years, extra,
 		tostring(ctx.params.rate * 100))
 	if capped then
 		reason = reason .. ", capped at 5%"

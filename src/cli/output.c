@@ -184,6 +184,8 @@ int out_decision(void *ud, const inc_decision *d)
 			else
 				json_string(w->spool, cols[i]);
 		}
+		fputs(",\"detail\":", w->spool);
+		fputs(d->detail && *d->detail ? d->detail : "{}", w->spool);
 		fputs("}\n", w->spool);
 	}
 	if (w->spool && ferror(w->spool))

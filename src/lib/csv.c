@@ -34,9 +34,9 @@ struct csv_reader {
 	char *name;
 	unsigned flags;
 	char *buf;
-	size_t pos, end;   /* unread bytes are buf[pos, end) */
-	uint64_t buf_off;  /* file offset of buf[0] */
-	uint64_t line;	   /* line of buf[pos] */
+	size_t pos, end;  /* unread bytes are buf[pos, end) */
+	uint64_t buf_off; /* file offset of buf[0] */
+	uint64_t line;	  /* line of buf[pos] */
 	bool eof, bom_checked, stopped, oom;
 	size_t expected;
 	csv_field *fields;
@@ -191,20 +191,11 @@ void csv_close(csv_reader *r)
 	free(r);
 }
 
-void csv_set_flags(csv_reader *r, unsigned flags)
-{
-	r->flags = flags;
-}
+void csv_set_flags(csv_reader *r, unsigned flags) { r->flags = flags; }
 
-void csv_set_expected(csv_reader *r, size_t n)
-{
-	r->expected = n;
-}
+void csv_set_expected(csv_reader *r, size_t n) { r->expected = n; }
 
-const char *csv_errmsg(const csv_reader *r)
-{
-	return r->msg;
-}
+const char *csv_errmsg(const csv_reader *r) { return r->msg; }
 
 static int io_error(csv_reader *r, const char *what, int e)
 {
@@ -252,10 +243,10 @@ static int refill(csv_reader *r)
 enum { FR_EOF, FR_OK, FR_LONG, FR_UNTERMINATED, FR_IOERR };
 
 typedef struct span {
-	size_t len;	 /* record bytes at buf[pos], line end excluded */
-	size_t term;	 /* line end bytes: 0, 1 or 2 */
-	uint64_t nl;	 /* newlines inside quoted fields */
-	bool quoted;	 /* the record has a quote */
+	size_t len;  /* record bytes at buf[pos], line end excluded */
+	size_t term; /* line end bytes: 0, 1 or 2 */
+	uint64_t nl; /* newlines inside quoted fields */
+	bool quoted; /* the record has a quote */
 } span;
 
 /* Finds the end of the record at buf[pos].  A record that grows past the
@@ -264,7 +255,7 @@ typedef struct span {
 static int find_record(csv_reader *r, span *sp)
 {
 	const bool lines = (r->flags & CSV_LINES) != 0;
-	size_t i = 0;	   /* scan position, relative to pos */
+	size_t i = 0; /* scan position, relative to pos */
 	bool inq = false, skipping = false;
 	char prevc = ','; /* byte before buf[pos] once bytes were dropped */
 
@@ -278,16 +269,17 @@ static int find_record(csv_reader *r, span *sp)
 			if (!inq) {
 				char *nl = memchr(b + i, '\n', avail - i);
 				size_t lim = nl ? (size_t)(nl - b) : avail;
-				char *q = lines ? NULL : memchr(b + i, '"', lim - i);
+				char *q =
+				    lines ? NULL : memchr(b + i, '"', lim - i);
 
 				if (q != NULL) {
 					size_t k = (size_t)(q - b);
 					char before = k ? b[k - 1] : prevc;
 
 					sp->quoted = true;
-					/* A quote opens a quoted field only at the
-					 * start of a field; elsewhere it is a stray
-					 * the split reports. */
+					/* A quote opens a quoted field only at
+					 * the start of a field; elsewhere it is
+					 * a stray the split reports. */
 					if (before == ',')
 						inq = true;
 					i = k + 1;
@@ -312,7 +304,8 @@ static int find_record(csv_reader *r, span *sp)
 					i = avail;
 				} else if (k + 1 < avail) {
 					if (b[k + 1] == '"') {
-						i = k + 2; /* "" inside quotes */
+						i = k +
+						    2; /* "" inside quotes */
 					} else {
 						inq = false;
 						i = k + 1;
@@ -321,7 +314,8 @@ static int find_record(csv_reader *r, span *sp)
 					inq = false;
 					i = k + 1;
 				} else {
-					i = k; /* look again when the next byte is in */
+					i = k; /* look again when the next byte
+						  is in */
 					break;
 				}
 			}
@@ -378,8 +372,7 @@ static bool add_field_slow(csv_reader *r, size_t k, const char *s, size_t len)
 	return true;
 }
 
-static inline bool add_field(csv_reader *r, size_t k, const char *s,
-			     size_t len)
+static inline bool add_field(csv_reader *r, size_t k, const char *s, size_t len)
 {
 	if (k >= r->cap_fields)
 		return add_field_slow(r, k, s, len);
@@ -436,7 +429,8 @@ static const char *split(csv_reader *r, char *b, size_t n, bool quoted,
 				break;
 			if (*s != ',') {
 				snprintf(r->errbuf, sizeof r->errbuf,
-					 "unexpected text after the closing quote of field %zu",
+					 "unexpected text after the closing "
+					 "quote of field %zu",
 					 k);
 				return r->errbuf;
 			}
@@ -446,9 +440,11 @@ static const char *split(csv_reader *r, char *b, size_t n, bool quoted,
 			size_t len = c ? (size_t)(c - p) : (size_t)(e - p);
 
 			if (memchr(p, '"', len) != NULL) {
-				snprintf(r->errbuf, sizeof r->errbuf,
-					 "stray quote in unquoted field %zu (quote the field and double the quote)",
-					 k + 1);
+				snprintf(
+				    r->errbuf, sizeof r->errbuf,
+				    "stray quote in unquoted field %zu (quote "
+				    "the field and double the quote)",
+				    k + 1);
 				return r->errbuf;
 			}
 			if (!add_field(r, k++, p, len))
@@ -521,10 +517,10 @@ int csv_next(csv_reader *r, csv_record *out)
 		if (st == FR_UNTERMINATED) {
 			r->stopped = true;
 			r->pos = r->end;
-			out->len = (uint32_t)(r->buf_off + r->end - offset >
-						      UINT32_MAX
-					      ? UINT32_MAX
-					      : r->buf_off + r->end - offset);
+			out->len =
+			    (uint32_t)(r->buf_off + r->end - offset > UINT32_MAX
+					   ? UINT32_MAX
+					   : r->buf_off + r->end - offset);
 			out->err = "unterminated quoted field";
 			out->fatal = true;
 			return 1;
@@ -532,10 +528,10 @@ int csv_next(csv_reader *r, csv_record *out)
 		if (st == FR_LONG) {
 			/* pos is already past the record */
 			r->line += sp.nl + (sp.term ? 1 : 0);
-			out->len = (uint32_t)(r->buf_off + r->pos - offset >
-						      UINT32_MAX
-					      ? UINT32_MAX
-					      : r->buf_off + r->pos - offset);
+			out->len =
+			    (uint32_t)(r->buf_off + r->pos - offset > UINT32_MAX
+					   ? UINT32_MAX
+					   : r->buf_off + r->pos - offset);
 			out->err = "line longer than 1 MiB";
 			return 1;
 		}
@@ -632,9 +628,9 @@ int csv_read_at(csv_reader *r, uint64_t offset, uint32_t len, uint64_t line,
 typedef struct csv_rec_reader {
 	rec_reader base;
 	csv_reader *csv;
-	int *col_of;	  /* consumer column -> header position, or -1 */
+	int *col_of; /* consumer column -> header position, or -1 */
 	size_t n_header;
-	rec_field *out;	  /* n_cols */
+	rec_field *out; /* n_cols */
 	uint64_t index;
 	bool raw;
 	char msg[256];
@@ -731,11 +727,11 @@ static void csv_rec_close(rec_reader *base)
 }
 
 static const rec_ops csv_rec_ops = {
-	.next = csv_rec_next,
-	.rewind = csv_rec_rewind,
-	.read_at = csv_rec_read_at,
-	.errmsg = csv_rec_errmsg,
-	.close = csv_rec_close,
+    .next = csv_rec_next,
+    .rewind = csv_rec_rewind,
+    .read_at = csv_rec_read_at,
+    .errmsg = csv_rec_errmsg,
+    .close = csv_rec_close,
 };
 
 void rec_quote(char *dst, size_t cap, const char *s, size_t n)
@@ -743,8 +739,8 @@ void rec_quote(char *dst, size_t cap, const char *s, size_t n)
 	size_t k = 0, lim = cap > 4 ? cap - 4 : 0;
 
 	for (size_t i = 0; i < n && k < lim; i++)
-		dst[k++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?'
-									 : s[i];
+		dst[k++] =
+		    ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
 	if (k < n && cap > 4) {
 		/* do not end inside a UTF-8 sequence */
 		while (k > 0 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
@@ -801,10 +797,10 @@ static const char *map_header(csv_rec_reader *c, const csv_record *cr)
 
 		rec_quote(name, sizeof name, f->s, f->len);
 		if (f->len == 0) {
-			snprintf(c->msg, sizeof c->msg,
-				 "%s:%llu: column %zu of the header has no name",
-				 c->base.path, (unsigned long long)cr->line,
-				 h + 1);
+			snprintf(
+			    c->msg, sizeof c->msg,
+			    "%s:%llu: column %zu of the header has no name",
+			    c->base.path, (unsigned long long)cr->line, h + 1);
 			return c->msg;
 		}
 		for (i = 0; i < n_cols; i++)
@@ -816,7 +812,8 @@ static const char *map_header(csv_rec_reader *c, const csv_record *cr)
 
 			if (near)
 				snprintf(c->msg, sizeof c->msg,
-					 "%s:%llu: unknown column '%s' (did you mean '%s'?)",
+					 "%s:%llu: unknown column '%s' (did "
+					 "you mean '%s'?)",
 					 c->base.path,
 					 (unsigned long long)cr->line, name,
 					 near);
@@ -828,10 +825,10 @@ static const char *map_header(csv_rec_reader *c, const csv_record *cr)
 			return c->msg;
 		}
 		if (c->col_of[i] >= 0) {
-			snprintf(c->msg, sizeof c->msg,
-				 "%s:%llu: column '%s' appears twice in the header",
-				 c->base.path, (unsigned long long)cr->line,
-				 name);
+			snprintf(
+			    c->msg, sizeof c->msg,
+			    "%s:%llu: column '%s' appears twice in the header",
+			    c->base.path, (unsigned long long)cr->line, name);
 			return c->msg;
 		}
 		c->col_of[i] = (int)h;
@@ -848,7 +845,8 @@ int csv_rec_open(rec_reader **out, const char *path, const char *const *cols,
 	const char *msg = NULL;
 	int rc;
 
-	if (c == NULL || (c->col_of = malloc((n_cols + 1) * sizeof(int))) == NULL ||
+	if (c == NULL ||
+	    (c->col_of = malloc((n_cols + 1) * sizeof(int))) == NULL ||
 	    (c->out = calloc(n_cols + 1, sizeof *c->out)) == NULL ||
 	    (c->base.has_col = calloc(n_cols + 1, sizeof(bool))) == NULL) {
 		msg = "out of memory";
@@ -874,14 +872,15 @@ int csv_rec_open(rec_reader **out, const char *path, const char *const *cols,
 	}
 	if (rc == 0) {
 		snprintf(c->msg, sizeof c->msg,
-			 "%s: the file is empty: a CSV file starts with a header line (%s...)",
+			 "%s: the file is empty: a CSV file starts with a "
+			 "header line (%s...)",
 			 path, n_cols ? cols[0] : "");
 		msg = c->msg;
 		goto fail;
 	}
 	if (cr.err) {
-		snprintf(c->msg, sizeof c->msg, "%s:%llu: bad header: %s",
-			 path, (unsigned long long)cr.line, cr.err);
+		snprintf(c->msg, sizeof c->msg, "%s:%llu: bad header: %s", path,
+			 (unsigned long long)cr.line, cr.err);
 		msg = c->msg;
 		goto fail;
 	}

@@ -35,10 +35,10 @@ typedef struct csv_field {
 } csv_field;
 
 typedef struct csv_record {
-	uint64_t line;	   /* 1-based line the record starts on */
-	uint64_t offset;   /* byte offset of its first byte in the file */
-	uint32_t len;	   /* raw bytes, line end excluded (<= 1 MiB unless err) */
-	const char *text;  /* CSV_LINES: the line's bytes (len of them) */
+	uint64_t line;	 /* 1-based line the record starts on */
+	uint64_t offset; /* byte offset of its first byte in the file */
+	uint32_t len; /* raw bytes, line end excluded (<= 1 MiB unless err) */
+	const char *text;	 /* CSV_LINES: the line's bytes (len of them) */
 	const csv_field *fields; /* min(n_fields, stored) entries */
 	size_t n_fields;	 /* number of fields the record has */
 	const char *err;	 /* bad record: the reason; NULL when good */

@@ -98,6 +98,8 @@ struct evaluator {
 
 	uint64_t seq;
 	strbuf reason, events, tmp;
+	strbuf detail;		/* "key":"value" pairs of the next decision */
+	strbuf detail_out;
 	char *err;
 };
 
@@ -139,6 +141,55 @@ static const char *pct_str(char *buf, size_t cap, dec fraction)
 {
 	dec_format_percent(buf, cap, fraction);
 	return buf;
+}
+
+/* ---- decision details (for explain): flat JSON of exact figures ---- */
+
+static void json_escape(strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			sb_putc(sb, '\\');
+			sb_putc(sb, (char)c);
+		} else if (c < 0x20) {
+			sb_printf(sb, "\\u%04x", c);
+		} else {
+			sb_putc(sb, (char)c);
+		}
+	}
+}
+
+static void det(evaluator *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void det(evaluator *e, const char *key, const char *fmt, ...)
+{
+	strbuf v;
+	va_list ap;
+
+	sb_init(&v);
+	va_start(ap, fmt);
+	sb_vprintf(&v, fmt, ap);
+	va_end(ap);
+	sb_printf(&e->detail, ",\"%s\":\"", key);
+	json_escape(&e->detail, sb_cstr(&v));
+	sb_putc(&e->detail, '"');
+	sb_finish(&v);
+}
+
+static void det_dec(evaluator *e, const char *key, dec d)
+{
+	char b[72];
+	dec_format(b, sizeof b, d, 0, false);
+	det(e, key, "%s", b);
+}
+
+/* Starts a new decision: clears its reason and details. */
+static void begin(evaluator *e)
+{
+	sb_reset(&e->reason);
+	sb_reset(&e->detail);
 }
 
 /* Attainment credited/quota as "104.00%" (truncated, never rounded up:
@@ -217,6 +268,7 @@ static int emit_money(evaluator *e, const policy_version *v, const rule *r,
 	const person *who = &e->cfg.roster->people[pix];
 	eval_decision d;
 	dec amt;
+	int rc;
 
 	if (dec_round(&amt, exact, who->minor, v->rounding) != DEC_OK)
 		return arith(e, r);
@@ -225,9 +277,23 @@ static int emit_money(evaluator *e, const policy_version *v, const rule *r,
 	if (dec_add(&e->ps[pix].earned, e->ps[pix].earned, amt) != DEC_OK)
 		return arith(e, r);
 	touch(e, pix);
-	if (!e->emitting)
+	if (!e->emitting) {
+		sb_reset(&e->detail);
 		return 0;
+	}
 	if (e->reason.oom || e->events.oom)
+		return fail(e, INC_ERROR, "out of memory");
+	sb_reset(&e->detail_out);
+	{
+		char b[72];
+		static const char *const modes[] = {"half_up", "half_even", "down", "floor"};
+		dec_format(b, sizeof b, exact, 0, false);
+		sb_printf(&e->detail_out, "{\"exact\":\"%s\",\"rounding\":\"%s\",\"decimals\":\"%d\"",
+			  b, modes[v->rounding], who->minor);
+		sb_puts(&e->detail_out, e->detail.len ? sb_cstr(&e->detail) : "");
+		sb_putc(&e->detail_out, '}');
+	}
+	if (e->detail_out.oom)
 		return fail(e, INC_ERROR, "out of memory");
 	memset(&d, 0, sizeof d);
 	d.period = e->cur_period;
@@ -235,12 +301,15 @@ static int emit_money(evaluator *e, const policy_version *v, const rule *r,
 	d.kind = kind;
 	d.has_amount = true;
 	d.amount = amt;
+	d.detail = sb_cstr(&e->detail_out);
 	d.rule = r;
 	d.version = v;
 	d.events = sb_cstr(&e->events);
 	d.reason = sb_cstr(&e->reason);
 	e->seq++;
-	if (e->cfg.emit(e->cfg.emit_ud, &d) != 0)
+	rc = e->cfg.emit(e->cfg.emit_ud, &d);
+	sb_reset(&e->detail);
+	if (rc != 0)
 		return fail(e, INC_ERROR, "output failed");
 	return 0;
 }
@@ -564,7 +633,7 @@ static int rule_commission(evaluator *e, const policy_version *v,
 
 		dec base, pay, rate = dec_from_int(1);
 		bool per_unit = row && row->per_unit;
-		sb_reset(&e->reason);
+		begin(e);
 
 		if (per_unit) {
 			const field_value *u = &ev->fields[r->units_field];
@@ -677,6 +746,25 @@ static int rule_commission(evaluator *e, const policy_version *v,
 			return arith(e, r);
 		}
 
+		if (per_unit) {
+			det_dec(e, "units", base);
+			det_dec(e, "per_unit", row->rate);
+		} else {
+			det_dec(e, "base", base);
+			det_dec(e, "rate", rate);
+		}
+		if (row && row->label)
+			det(e, "rate_row", "%s", row->label);
+		det_dec(e, "factor", factor);
+		if (n_parts > 1)
+			det_dec(e, "share_pct", pt->pct);
+		det_dec(e, "credited_before", pt->credit_before);
+		det_dec(e, "credited_after", pt->credit_after);
+		{
+			dec q;
+			if (quota_of(e, pt->pix, &q))
+				det_dec(e, "quota", q);
+		}
 		dec amt;
 		events_one(e, ev);
 		rc = emit_money(e, v, r, pt->pix, "commission", pay, &amt);
@@ -725,7 +813,7 @@ static int rule_spiff(evaluator *e, const policy_version *v, const rule *r,
 			continue;
 		racc *a = acc_of(e, pt->pix, r->slot);
 		dec amt;
-		sb_reset(&e->reason);
+		begin(e);
 		sb_printf(&e->reason, "SPIFF %s", money_str(b1, sizeof b1, total, pt->who->minor));
 		if (n_parts > 1)
 			sb_printf(&e->reason, ", %s share %s",
@@ -736,6 +824,12 @@ static int rule_spiff(evaluator *e, const policy_version *v, const rule *r,
 			for (size_t i = 0; i < r->when.n; i++)
 				sb_printf(&e->reason, "%s%s", i ? ", " : "", r->when.items[i].text);
 		}
+		det_dec(e, "spiff_total", total);
+		if (n_parts > 1)
+			det_dec(e, "share_pct", pt->pct);
+		det_dec(e, "paid_before", a->paid);
+		if (r->has_cap)
+			det_dec(e, "cap", r->cap);
 		events_one(e, ev);
 		int rc = emit_money(e, v, r, pt->pix, "spiff", amounts[k], &amt);
 		if (rc)
@@ -756,7 +850,7 @@ static int rule_spiff(evaluator *e, const policy_version *v, const rule *r,
 				return arith(e, r);
 			if (dec_cmp(over, amt) > 0)
 				over = amt;
-			sb_reset(&e->reason);
+			begin(e);
 			sb_printf(&e->reason, "SPIFF cap %s per period reached: %s withheld",
 				  money_str(b1, sizeof b1, r->cap, pt->who->minor),
 				  money_str(b2, sizeof b2, over, pt->who->minor));
@@ -802,7 +896,7 @@ static int rule_clawback(evaluator *e, const policy_version *v, const rule *r,
 	sb_append(&e->events, ev->id, ev->id_len);
 	sb_putc(&e->events, ',');
 	sb_append(&e->events, ref->v.u.str.s, ref->v.u.str.len);
-	sb_reset(&e->reason);
+	begin(e);
 	if (!d) {
 		sb_printf(&e->reason, "no clawback: nothing was recorded on %.*s",
 			  (int)ref->v.u.str.len, ref->v.u.str.s);
@@ -857,7 +951,7 @@ static int rule_clawback(evaluator *e, const policy_version *v, const rule *r,
 			if (dec_is_zero(delta))
 				continue;
 			const person *who = &e->cfg.roster->people[dp->person];
-			sb_reset(&e->reason);
+			begin(e);
 			sb_printf(&e->reason, "reverses %s of %s %s paid on %s (%s): refund of %s",
 				  whole ? "all" : "part",
 				  money_str(b1, sizeof b1, paid, who->minor),
@@ -868,6 +962,16 @@ static int rule_clawback(evaluator *e, const policy_version *v, const rule *r,
 					  money_str(b3, sizeof b3, cum, who->minor),
 					  money_str(b1, sizeof b1, d->total, who->minor));
 			sb_printf(&e->reason, ", %d days after the deal", (int)days);
+			det(e, "deal", "%s", d->id);
+			det(e, "deal_date", "%s", d2);
+			det(e, "reversed_rule", "%s", e->policy->rule_slot_ids[slot]);
+			det_dec(e, "deal_total", d->total);
+			det_dec(e, "refund", refund);
+			det_dec(e, "refunded_total", cum);
+			det_dec(e, "paid", paid);
+			det(e, "days", "%d", (int)days);
+			if (r->window_days >= 0)
+				det(e, "window_days", "%d", (int)r->window_days);
 			rc = emit_money(e, v, r, dp->person, "clawback", dec_neg(delta), &amt);
 			if (rc)
 				return rc;
@@ -985,13 +1089,17 @@ static int run_script(evaluator *e, const policy_version *v, const rule *r,
 	}
 	for (size_t i = 0; i < out.n && rc == 0; i++) {
 		script_decision *sd = &out.items[i];
-		sb_reset(&e->reason);
+		begin(e);
 		sb_puts(&e->reason, sd->reason ? sd->reason : "");
 		if (ev)
 			events_one(e, ev);
 		else
 			sb_reset(&e->events);
 		dec amt;
+		det(e, "script", "%s", v->scripts[r->script].path);
+		det(e, "function", "%s", r->function);
+		if (sd->has_amount)
+			det_dec(e, "returned", sd->amount);
 		rc = emit_money(e, v, r, pt->pix, sd->kind,
 				sd->has_amount ? sd->amount : dec_zero(), &amt);
 		if (rc == 0) {
@@ -1020,7 +1128,7 @@ static int close_commission(evaluator *e, const policy_version *v,
 	if (r->tiers && r->tiers->measure == MEASURE_PERIOD && a->n > 0) {
 		const tier_spec *t = r->tiers;
 		dec pay;
-		sb_reset(&e->reason);
+		begin(e);
 		sb_printf(&e->reason, "period total %s",
 			  money_str(b1, sizeof b1, a->base, who->minor));
 		if (t->method == TIER_MARGINAL && !t->bands[0].is_rate) {
@@ -1065,13 +1173,17 @@ static int close_commission(evaluator *e, const policy_version *v,
 			return arith(e, r);
 		if (dec_cmp(e->ps[pix].credited, need) >= 0)
 			return 0;
-		sb_reset(&e->reason);
+		begin(e);
 		sb_printf(&e->reason,
 			  "attainment %s is below the %s threshold: %s of %s withheld",
 			  attain_str(b1, sizeof b1, e->ps[pix].credited, quo),
 			  pct_str(b2, sizeof b2, r->threshold),
 			  money_str(b3, sizeof b3, a->paid, who->minor), r->id);
 		dec amt;
+		det_dec(e, "credited", e->ps[pix].credited);
+		det_dec(e, "quota", quo);
+		det_dec(e, "threshold", r->threshold);
+		det_dec(e, "period_commission", a->paid);
 		rc = emit_money(e, v, r, pix, "threshold_withheld", dec_neg(a->paid), &amt);
 		if (rc)
 			return rc;
@@ -1116,13 +1228,18 @@ static int close_bonus(evaluator *e, const policy_version *v, const rule *r,
 	if (dec_mul(&pay, target, band->pay) != DEC_OK)
 		return arith(e, r);
 	sb_reset(&e->events);
-	sb_reset(&e->reason);
+	begin(e);
 	sb_printf(&e->reason, "%s of target bonus %s at %s attainment (band from %s)",
 		  pct_str(b1, sizeof b1, band->pay),
 		  money_str(b2, sizeof b2, target, who->minor),
 		  attain_str(b3, sizeof b3, e->ps[pix].credited, quo),
 		  pct_str(b4, sizeof b4, band->from));
 	dec amt;
+	det_dec(e, "target", target);
+	det_dec(e, "band_from", band->from);
+	det_dec(e, "pay_share", band->pay);
+	det_dec(e, "credited", e->ps[pix].credited);
+	det_dec(e, "quota", quo);
 	int rc = emit_money(e, v, r, pix, "bonus", pay, &amt);
 	if (rc)
 		return rc;
@@ -1145,7 +1262,7 @@ static int close_cap(evaluator *e, const policy_version *v, const rule *r,
 	if (dec_sub(&over, total, r->max) != DEC_OK)
 		return arith(e, r);
 	sb_reset(&e->events);
-	sb_reset(&e->reason);
+	begin(e);
 	sb_printf(&e->reason, "earned %s from ", money_str(b1, sizeof b1, total, who->minor));
 	for (size_t i = 0; i < r->n_applies; i++)
 		sb_printf(&e->reason, "%s%s", i ? ", " : "",
@@ -1154,6 +1271,8 @@ static int close_cap(evaluator *e, const policy_version *v, const rule *r,
 		  money_str(b2, sizeof b2, r->max, who->minor),
 		  money_str(b3, sizeof b3, over, who->minor));
 	dec amt;
+	det_dec(e, "earned", total);
+	det_dec(e, "max", r->max);
 	int rc = emit_money(e, v, r, pix, "cap_withheld", dec_neg(over), &amt);
 	if (rc)
 		return rc;
@@ -1448,6 +1567,8 @@ int eval_create(evaluator **out, const eval_config *cfg, char **err)
 	sb_init(&e->reason);
 	sb_init(&e->events);
 	sb_init(&e->tmp);
+	sb_init(&e->detail);
+	sb_init(&e->detail_out);
 	strmap_init(&e->deals);
 	arena_init(&e->deal_mem);
 	e->ps = calloc(e->n_people ? e->n_people : 1, sizeof *e->ps);
@@ -1518,6 +1639,8 @@ void eval_destroy(evaluator *e)
 	sb_finish(&e->reason);
 	sb_finish(&e->events);
 	sb_finish(&e->tmp);
+	sb_finish(&e->detail);
+	sb_finish(&e->detail_out);
 	free(e->err);
 	free(e);
 }

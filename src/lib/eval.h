@@ -27,6 +27,7 @@ typedef struct eval_decision {
 	const policy_version *version;
 	const char *events;	/* comma-separated ids */
 	const char *reason;
+	const char *detail;	/* JSON object of exact figures, for explain */
 } eval_decision;
 
 typedef int (*eval_emit_fn)(void *ud, const eval_decision *d);

@@ -52,7 +52,7 @@ typedef struct idrec {
 	uint64_t key_off; /* into ids.bytes */
 	date_t date;
 	uint32_t hash;
-	uint32_t line;	  /* first line (clamped), for messages */
+	uint32_t line; /* first line (clamped), for messages */
 	uint16_t file;
 	uint16_t type_slot;
 	uint8_t len;
@@ -106,8 +106,8 @@ typedef struct ixent {
 typedef struct tinfo {
 	const event_type *t;
 	uint32_t name_len;
-	int *fcol;	  /* n_fields: the column of field i */
-	int *undeclared;  /* columns >= C_BASE the type does not declare */
+	int *fcol;	 /* n_fields: the column of field i */
+	int *undeclared; /* columns >= C_BASE the type does not declare */
 	size_t n_undeclared;
 } tinfo;
 
@@ -120,9 +120,9 @@ typedef struct vinfo {
 typedef struct efile {
 	const char *path;
 	rec_reader *rd;
-	uint64_t *bits;	  /* accepted in pass 1, by record index */
+	uint64_t *bits; /* accepted in pass 1, by record index */
 	size_t n_words;
-	uint32_t first;	  /* its ids are recs[first, first + n_in) */
+	uint32_t first; /* its ids are recs[first, first + n_in) */
 	uint32_t n_in;
 	bool sorted;
 } efile;
@@ -131,9 +131,9 @@ enum { S_FILE, S_INDEX };
 
 typedef struct stream {
 	int kind;
-	size_t file;	/* S_FILE */
-	uint32_t rank;	/* S_FILE: accepted records passed so far */
-	size_t pos;	/* S_INDEX: next index entry */
+	size_t file;   /* S_FILE */
+	uint32_t rank; /* S_FILE: accepted records passed so far */
+	size_t pos;    /* S_INDEX: next index entry */
 	bool has;
 	event ev;
 	field_value *fields;
@@ -162,11 +162,11 @@ struct evsrc {
 	size_t pb_len, pb_cap;
 	ixent *index;
 	size_t n_index, cap_index;
-	size_t id_common;     /* bytes every accepted id starts with */
-	date_t min_date;      /* earliest date in the index */
-	int date_bits;	      /* bits of (latest - earliest) date */
+	size_t id_common; /* bytes every accepted id starts with */
+	date_t min_date;  /* earliest date in the index */
+	int date_bits;	  /* bits of (latest - earliest) date */
 
-	stream work;	  /* pass 1 conversion */
+	stream work; /* pass 1 conversion */
 	stream *streams;
 	size_t n_streams;
 	stream **heap;
@@ -176,7 +176,7 @@ struct evsrc {
 	int failed;
 
 	const char **person_ids; /* for "did you mean", built on demand */
-	uint32_t *waiting;	 /* max_fields: refs of a line to settle later */
+	uint32_t *waiting; /* max_fields: refs of a line to settle later */
 	char msg[MSG];
 	char hint[160];
 };
@@ -200,7 +200,7 @@ static void report(evsrc *s, const char *file, uint64_t line, inc_severity sev,
 }
 
 static void set_err(evsrc *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void set_err(evsrc *s, const char *fmt, ...)
 {
 	char buf[600];
@@ -243,7 +243,7 @@ static int bytes_cmp(const char *a, size_t na, const char *b, size_t nb)
 }
 
 static const char *msg_err(evsrc *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static const char *msg_err(evsrc *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -331,7 +331,8 @@ static int64_t ids_add(idset *t, const char *k, size_t len, uint32_t h,
 	if (t->tab == NULL || (t->n + 1) * 2 > t->mask + 1) {
 		if (!ids_rehash(t))
 			return -1;
-		for (slot = h & t->mask; t->tab[slot]; slot = (slot + 1) & t->mask)
+		for (slot = h & t->mask; t->tab[slot];
+		     slot = (slot + 1) & t->mask)
 			;
 	}
 	if (!grow((void **)&t->recs, &t->cap, t->n + 1, sizeof *t->recs) ||
@@ -419,8 +420,10 @@ static int prepare(evsrc *s)
 		vinfo *vi = &s->vers[i];
 
 		vi->v = v;
-		vi->types = arena_alloc(&s->mem, (v->n_types + 1) * sizeof *vi->types);
-		vi->names = arena_alloc(&s->mem, (v->n_types + 1) * sizeof *vi->names);
+		vi->types =
+		    arena_alloc(&s->mem, (v->n_types + 1) * sizeof *vi->types);
+		vi->names =
+		    arena_alloc(&s->mem, (v->n_types + 1) * sizeof *vi->names);
 		if (vi->types == NULL || vi->names == NULL)
 			goto done;
 		for (k = 0; k < v->n_types; k++) {
@@ -433,8 +436,8 @@ static int prepare(evsrc *s)
 			ti->name_len = (uint32_t)strlen(t->name);
 			ti->fcol = arena_alloc(&s->mem,
 					       (t->n_fields + 1) * sizeof(int));
-			ti->undeclared = arena_alloc(&s->mem,
-						     (s->n_cols + 1) * sizeof(int));
+			ti->undeclared =
+			    arena_alloc(&s->mem, (s->n_cols + 1) * sizeof(int));
 			if (decl == NULL || ti->fcol == NULL ||
 			    ti->undeclared == NULL)
 				goto done;
@@ -448,7 +451,8 @@ static int prepare(evsrc *s)
 			}
 			for (size_t c = C_BASE; c < s->n_cols; c++)
 				if (!decl[c])
-					ti->undeclared[ti->n_undeclared++] = (int)c;
+					ti->undeclared[ti->n_undeclared++] =
+					    (int)c;
 		}
 	}
 	rc = 0;
@@ -500,8 +504,8 @@ static int64_t find_person(evsrc *s, const char *id, size_t len)
 static void hint_person(evsrc *s, const char *shown_id)
 {
 	if (s->person_ids == NULL) {
-		s->person_ids = malloc((s->ro->n_people + 1) *
-				       sizeof *s->person_ids);
+		s->person_ids =
+		    malloc((s->ro->n_people + 1) * sizeof *s->person_ids);
 		if (s->person_ids == NULL)
 			return;
 		for (size_t i = 0; i < s->ro->n_people; i++)
@@ -563,18 +567,23 @@ static const char *parse_split(evsrc *s, const field_def *fd,
 		rec_quote(w, sizeof w, b, (size_t)(pe - b));
 		rc = dec_parse(&pct, b, (size_t)(pe - b), false);
 		if (rc != DEC_OK)
-			return msg_err(s, "%s percentage '%s' for '%s' is not a number",
-				       fd->name, w, v);
+			return msg_err(
+			    s, "%s percentage '%s' for '%s' is not a number",
+			    fd->name, w, v);
 		if (dec_sign(pct) <= 0)
-			return msg_err(s, "%s percentage for '%s' must be greater than 0",
-				       fd->name, v);
+			return msg_err(
+			    s, "%s percentage for '%s' must be greater than 0",
+			    fd->name, v);
 		if (!dec_fits_scale(pct, 4))
-			return msg_err(s, "%s percentage %s for '%s' has more than 4 decimals",
+			return msg_err(s,
+				       "%s percentage %s for '%s' has more "
+				       "than 4 decimals",
 				       fd->name, w, v);
 		if (strcmp(s->ro->people[pix].currency, who->currency) != 0)
-			return msg_err(s, "%s person '%s' is paid in %s, not %s like '%s'",
-				       fd->name, v, s->ro->people[pix].currency,
-				       who->currency, who->id);
+			return msg_err(
+			    s, "%s person '%s' is paid in %s, not %s like '%s'",
+			    fd->name, v, s->ro->people[pix].currency,
+			    who->currency, who->id);
 		if (dec_add(&sum, sum, pct) != DEC_OK)
 			return msg_err(s, "%s percentages are too large",
 				       fd->name);
@@ -621,17 +630,19 @@ static const char *parse_value(evsrc *s, const field_def *fd,
 					 0, 0, s->md, NULL);
 			if (rc == PCRE2_ERROR_NOMATCH) {
 				rec_quote(v, sizeof v, f->s, f->len);
-				return msg_err(s, "%s '%s' does not match the pattern %s",
-					       fd->name, v,
-					       fd->pattern_src ? fd->pattern_src
-							       : "");
+				return msg_err(
+				    s, "%s '%s' does not match the pattern %s",
+				    fd->name, v,
+				    fd->pattern_src ? fd->pattern_src : "");
 			}
 			if (rc < 0) {
 				PCRE2_UCHAR err[120];
 
 				pcre2_get_error_message(rc, err, sizeof err);
 				rec_quote(v, sizeof v, f->s, f->len);
-				return msg_err(s, "%s '%s' could not be matched against its pattern: %s",
+				return msg_err(s,
+					       "%s '%s' could not be matched "
+					       "against its pattern: %s",
 					       fd->name, v, (const char *)err);
 			}
 		}
@@ -682,8 +693,9 @@ static const char *parse_value(evsrc *s, const field_def *fd,
 				goto not_int;
 			if (u > (lim - d) / 10) {
 				rec_quote(v, sizeof v, f->s, f->len);
-				return msg_err(s, "%s %s is out of range (64-bit integer)",
-					       fd->name, v);
+				return msg_err(
+				    s, "%s %s is out of range (64-bit integer)",
+				    fd->name, v);
 			}
 			u = u * 10 + d;
 		}
@@ -771,10 +783,13 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 
 		date_format(a, ev->date);
 		if (s->n_vers == 0)
-			return msg_err(s, "no policy version in force on %s", a);
+			return msg_err(s, "no policy version in force on %s",
+				       a);
 		date_format(b, s->vers[0].v->effective);
-		return msg_err(s, "no policy version in force on %s (first is effective %s)",
-			       a, b);
+		return msg_err(
+		    s,
+		    "no policy version in force on %s (first is effective %s)",
+		    a, b);
 	}
 	vi = &s->vers[vix];
 	ev->version = vi->v;
@@ -803,8 +818,9 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 		int c = ti->undeclared[i];
 
 		if (!rec_empty(&f[c]))
-			return msg_err(s, "field '%s' is not declared for event type '%s'",
-				       s->cols[c], ti->t->name);
+			return msg_err(
+			    s, "field '%s' is not declared for event type '%s'",
+			    s->cols[c], ti->t->name);
 	}
 	ev->fields = st->fields;
 	for (i = 0; i < ti->t->n_fields; i++) {
@@ -818,7 +834,9 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 			fv->present = false;
 			fv->v.type = fd->type;
 			if (fd->required)
-				return msg_err(s, "missing '%s' (required for event type '%s')",
+				return msg_err(s,
+					       "missing '%s' (required for "
+					       "event type '%s')",
 					       fd->name, ti->t->name);
 			continue;
 		}
@@ -842,11 +860,11 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 		     const char *ref, size_t rlen, date_t date, const char *id,
 		     size_t id_len, bool final)
 {
-	const char *tname = fd->ref_type >= 0 ? v->types[fd->ref_type].name
-					      : NULL;
+	const char *tname =
+	    fd->ref_type >= 0 ? v->types[fd->ref_type].name : NULL;
 	char rv[VAL];
 	int64_t ix = -1;
-	size_t slot;
+	size_t slot = SIZE_MAX;
 
 	rec_quote(rv, sizeof rv, ref, rlen);
 	s->hint[0] = '\0';
@@ -854,8 +872,8 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 		snprintf(s->hint, sizeof s->hint,
 			 "an event cannot refer to itself");
 	} else if (rlen <= 128) {
-		ix = ids_find(&s->ids, ref, rlen, (uint32_t)hash_bytes(ref, rlen),
-			      &slot);
+		ix = ids_find(&s->ids, ref, rlen,
+			      (uint32_t)hash_bytes(ref, rlen), &slot);
 		if (ix < 0) {
 			if (!final)
 				return 1;
@@ -876,13 +894,13 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 		} else if (fd->ref_type >= 0 &&
 			   r->type_slot != v->types[fd->ref_type].slot) {
 			const char *other =
-				r->type_slot < s->policy->n_type_slots &&
-						s->policy->type_slot_names
-					? s->policy->type_slot_names[r->type_slot]
-					: "other";
+			    r->type_slot < s->policy->n_type_slots &&
+				    s->policy->type_slot_names
+				? s->policy->type_slot_names[r->type_slot]
+				: "other";
 
-			snprintf(s->hint, sizeof s->hint,
-				 "'%s' is a %s event", rv, other);
+			snprintf(s->hint, sizeof s->hint, "'%s' is a %s event",
+				 rv, other);
 		} else if (r->date > date ||
 			   (r->date == date &&
 			    bytes_cmp(ref, rlen, id, id_len) > 0)) {
@@ -891,15 +909,16 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 				 "'%s' is dated %s, after this event", rv, d);
 			if (r->date == date)
 				snprintf(s->hint, sizeof s->hint,
-					 "'%s' is on the same day and its id sorts after this event's",
+					 "'%s' is on the same day and its id "
+					 "sorts after this event's",
 					 rv);
 		} else {
 			return (!final && (r->flags & ID_PENDING)) ? 1 : 0;
 		}
 	}
 	if (tname)
-		msg_err(s, "%s '%s' does not name an earlier %s event", fd->name,
-			rv, tname);
+		msg_err(s, "%s '%s' does not name an earlier %s event",
+			fd->name, rv, tname);
 	else
 		msg_err(s, "%s '%s' does not name an earlier event", fd->name,
 			rv);
@@ -976,8 +995,9 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 	stream *st = &s->work;
 	const event *ev = &st->ev;
 	const rec_field *idf = &rc->f[C_ID];
-	uint32_t h = (uint32_t)hash_bytes(idf->s, idf->len), *waiting = s->waiting;
-	size_t n_wait = 0, slot;
+	uint32_t h = (uint32_t)hash_bytes(idf->s, idf->len),
+		 *waiting = s->waiting;
+	size_t n_wait = 0, slot = SIZE_MAX;
 	const char *why;
 	int64_t ix;
 	idrec proto;
@@ -1034,7 +1054,8 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 		const char *first = s->ids.bytes; /* id 0 */
 		size_t k = 0;
 
-		while (k < s->id_common && k < ev->id_len && first[k] == ev->id[k])
+		while (k < s->id_common && k < ev->id_len &&
+		       first[k] == ev->id[k])
 			k++;
 		s->id_common = k;
 	}
@@ -1109,7 +1130,8 @@ static void settle_refs(evsrc *s)
 				bad = true;
 				reject(s, &s->files[pd->file], pd->line, s->msg,
 				       s->hint);
-				if (s->ctx->stats && s->ctx->stats->events_accepted)
+				if (s->ctx->stats &&
+				    s->ctx->stats->events_accepted)
 					s->ctx->stats->events_accepted--;
 			}
 		}
@@ -1162,7 +1184,9 @@ static int open_file(evsrc *s, size_t fi, const char *path)
 		return INC_EINPUT;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_err(s, "%s is not a regular file (event files are read twice, to put them in order)",
+		set_err(s,
+			"%s is not a regular file (event files are read twice, "
+			"to put them in order)",
 			path);
 		return INC_EINPUT;
 	}
@@ -1173,14 +1197,17 @@ static int open_file(evsrc *s, size_t fi, const char *path)
 	}
 	for (size_t c = 0; c < C_BASE; c++)
 		if (!rec_has_column(ef->rd, c)) {
-			set_err(s, "%s:1: the header has no '%s' column (event files need id,date,type,person)",
+			set_err(s,
+				"%s:1: the header has no '%s' column (event "
+				"files need id,date,type,person)",
 				path, s->cols[c]);
 			return INC_EINPUT;
 		}
 	return 0;
 }
 
-/* ---- the index of files out of order -------------------------------------- */
+/* ---- the index of files out of order --------------------------------------
+ */
 
 /* The sort key of (d, id): see ixent. */
 static uint64_t ix_key(const evsrc *s, date_t d, const char *id, size_t len)
@@ -1292,8 +1319,11 @@ static int build_index(evsrc *s)
 			e = ef->first + rank++;
 			if (s->ids.recs[e].flags & ID_DEAD)
 				continue;
-			if (rc.offset >= IX_MAX_OFFSET || rc.line >= IX_MAX_LINE) {
-				set_err(s, "%s is too large to be put in order (sort it by date and id first)",
+			if (rc.offset >= IX_MAX_OFFSET ||
+			    rc.line >= IX_MAX_LINE) {
+				set_err(s,
+					"%s is too large to be put in order "
+					"(sort it by date and id first)",
 					ef->path);
 				return INC_EINPUT;
 			}
@@ -1351,7 +1381,8 @@ static int build_index(evsrc *s)
 
 _Static_assert(sizeof(ixent) == 32, "index entries are 32 bytes");
 
-/* ---- create / destroy ------------------------------------------------------ */
+/* ---- create / destroy ------------------------------------------------------
+ */
 
 int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
 		 const char *const *paths, size_t n_paths)
@@ -1374,7 +1405,8 @@ int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
 		goto fail;
 	}
 	if (prepare(s) < 0 || !stream_init(s, &s->work) ||
-	    (s->waiting = calloc(s->max_fields + 1, sizeof *s->waiting)) == NULL ||
+	    (s->waiting = calloc(s->max_fields + 1, sizeof *s->waiting)) ==
+		NULL ||
 	    (s->md = pcre2_match_data_create(1, NULL)) == NULL ||
 	    (s->files = calloc(n_paths + 1, sizeof *s->files)) == NULL) {
 		set_err(s, "out of memory");
@@ -1422,7 +1454,8 @@ void evsrc_destroy(evsrc *s)
 	free(s);
 }
 
-/* ---- pass 2 ----------------------------------------------------------------- */
+/* ---- pass 2 -----------------------------------------------------------------
+ */
 
 static int changed(evsrc *s, const char *path, uint64_t line)
 {

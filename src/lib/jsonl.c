@@ -82,7 +82,8 @@ static size_t count_keys(const char *s, size_t n)
 			q++;
 		}
 		p = q + 1;
-		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		while (p < e &&
+		       (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 			p++;
 		if (p < e && *p == ':')
 			keys++;
@@ -177,8 +178,8 @@ static const char *parse_line(jsonl_reader *j, const char *text, size_t len,
 
 		n_keys++;
 		if (!strmap_get(&j->keys, key, strlen(key), &c)) {
-			const char *near = closest_word(key, j->base.cols,
-							j->base.n_cols);
+			const char *near =
+			    closest_word(key, j->base.cols, j->base.n_cols);
 
 			snprintf(j->errbuf, sizeof j->errbuf,
 				 "unknown field '%s'",
@@ -202,7 +203,7 @@ static const char *parse_line(jsonl_reader *j, const char *text, size_t len,
 		case json_type_double:
 			/* the number exactly as written */
 			f->s = json_object_to_json_string_ext(
-				val, JSON_C_TO_STRING_PLAIN);
+			    val, JSON_C_TO_STRING_PLAIN);
 			f->len = (uint32_t)strlen(f->s);
 			f->present = true;
 			break;
@@ -238,7 +239,8 @@ static const char *parse_line(jsonl_reader *j, const char *text, size_t len,
 		}
 		default:
 			snprintf(j->errbuf, sizeof j->errbuf,
-				 "field '%s' is %s; it must be a string, a number, true, false or null",
+				 "field '%s' is %s; it must be a string, a "
+				 "number, true, false or null",
 				 shown_key(kb, sizeof kb, key),
 				 type_name(json_object_get_type(val)));
 			return j->errbuf;
@@ -334,15 +336,15 @@ static void jsonl_close(rec_reader *base)
 }
 
 static const rec_ops jsonl_ops = {
-	.next = jsonl_next,
-	.rewind = jsonl_rewind,
-	.read_at = jsonl_read_at,
-	.errmsg = jsonl_errmsg,
-	.close = jsonl_close,
+    .next = jsonl_next,
+    .rewind = jsonl_rewind,
+    .read_at = jsonl_read_at,
+    .errmsg = jsonl_errmsg,
+    .close = jsonl_close,
 };
 
-int jsonl_rec_open(rec_reader **out, const char *path,
-		   const char *const *cols, size_t n_cols, char **err)
+int jsonl_rec_open(rec_reader **out, const char *path, const char *const *cols,
+		   size_t n_cols, char **err)
 {
 	jsonl_reader *j = calloc(1, sizeof *j);
 

@@ -54,10 +54,10 @@ typedef struct rec_ops {
 /* The part every format shares; each reader embeds it first. */
 struct rec_reader {
 	const rec_ops *ops;
-	const char *path;	  /* as given (borrowed from the opener) */
-	const char *const *cols;  /* the consumer's columns (borrowed) */
+	const char *path;	 /* as given (borrowed from the opener) */
+	const char *const *cols; /* the consumer's columns (borrowed) */
 	size_t n_cols;
-	bool *has_col;		  /* CSV: the header has the column */
+	bool *has_col; /* CSV: the header has the column */
 };
 
 /* Opens a CSV file and maps its header onto `cols` (all borrowed until the
@@ -67,8 +67,8 @@ struct rec_reader {
 int csv_rec_open(rec_reader **out, const char *path, const char *const *cols,
 		 size_t n_cols, char **err);
 /* Opens a JSON Lines file.  Keys not among `cols` reject their line. */
-int jsonl_rec_open(rec_reader **out, const char *path,
-		   const char *const *cols, size_t n_cols, char **err);
+int jsonl_rec_open(rec_reader **out, const char *path, const char *const *cols,
+		   size_t n_cols, char **err);
 
 /* true when path names a JSON Lines file (.jsonl or .ndjson). */
 static inline bool rec_path_is_jsonl(const char *path)

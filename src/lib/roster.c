@@ -17,10 +17,19 @@
 #include "input.h"
 #include "record.h"
 
-enum { P_ID, P_NAME, P_LEVEL, P_TEAM, P_MANAGER, P_HIRED, P_LEFT, P_CURRENCY,
-       P_NCOLS };
+enum {
+	P_ID,
+	P_NAME,
+	P_LEVEL,
+	P_TEAM,
+	P_MANAGER,
+	P_HIRED,
+	P_LEFT,
+	P_CURRENCY,
+	P_NCOLS
+};
 static const char *const people_cols[P_NCOLS] = {
-	"id", "name", "level", "team", "manager", "hired", "left", "currency"};
+    "id", "name", "level", "team", "manager", "hired", "left", "currency"};
 static const int people_required[] = {P_ID, P_NAME, P_LEVEL, P_HIRED};
 
 enum { Q_PERSON, Q_PERIOD, Q_AMOUNT, Q_NCOLS };
@@ -64,7 +73,8 @@ bool roster_quota(const roster *r, uint32_t pix, int32_t period, dec *out)
 		size_t mid = lo + (hi - lo) / 2;
 		const quota *q = &r->quotas[mid];
 
-		if (q->person < pix || (q->person == pix && q->period < period)) {
+		if (q->person < pix ||
+		    (q->person == pix && q->period < period)) {
 			lo = mid + 1;
 		} else if (q->person == pix && q->period == period) {
 			*out = q->amount;
@@ -122,7 +132,8 @@ static int open_input(rec_reader **out, input_ctx *ctx, const char *path,
 			char buf[MSG];
 
 			snprintf(buf, sizeof buf,
-				 "%s:1: the header has no '%s' column (%s files need %s)",
+				 "%s:1: the header has no '%s' column (%s "
+				 "files need %s)",
 				 path, cols[required[i]], what,
 				 n_cols == P_NCOLS ? "id,name,level,hired"
 						   : "person,period,amount");
@@ -223,8 +234,9 @@ static bool check_person(roster *r, input_ctx *ctx, const rec_field *f,
 	if (strmap_get(&r->by_id, f[P_ID].s, f[P_ID].len, &first)) {
 		const person *o = &r->people[first];
 
-		snprintf(msg, MSG, "duplicate person id '%s' (first at %s:%llu)",
-			 v1, o->file, (unsigned long long)o->line);
+		snprintf(msg, MSG,
+			 "duplicate person id '%s' (first at %s:%llu)", v1,
+			 o->file, (unsigned long long)o->line);
 		return false;
 	}
 	for (i = 0; i < n_levels; i++)
@@ -234,7 +246,8 @@ static bool check_person(roster *r, input_ctx *ctx, const rec_field *f,
 		const char *near;
 
 		rec_quote(v2, sizeof v2, f[P_LEVEL].s, f[P_LEVEL].len);
-		snprintf(msg, MSG, "level '%s' is not on the career ladder", v2);
+		snprintf(msg, MSG, "level '%s' is not on the career ladder",
+			 v2);
 		near = closest_word(v2, levels, n_levels);
 		if (near)
 			snprintf(hint, VAL + 32, "did you mean '%s'?", near);
@@ -275,9 +288,10 @@ static bool check_person(roster *r, input_ctx *ctx, const rec_field *f,
 			snprintf(msg, MSG, "unknown currency '%s'", v2);
 			if (c->len == 3) {
 				for (i = 0; i < 3; i++)
-					up[i] = (c->s[i] >= 'a' && c->s[i] <= 'z')
-							? (char)(c->s[i] - 32)
-							: c->s[i];
+					up[i] =
+					    (c->s[i] >= 'a' && c->s[i] <= 'z')
+						? (char)(c->s[i] - 32)
+						: c->s[i];
 				up[3] = '\0';
 				if (currency_minor_unit(lv, up, 3) >= 0)
 					snprintf(hint, VAL + 32,
@@ -288,10 +302,11 @@ static bool check_person(roster *r, input_ctx *ctx, const rec_field *f,
 		pe->currency = arena_strndup(&r->mem, c->s, c->len);
 	} else {
 		pe->currency = lv->currency;
-		pe->minor = currency_minor_unit(lv, lv->currency,
-						strlen(lv->currency));
+		pe->minor =
+		    currency_minor_unit(lv, lv->currency, strlen(lv->currency));
 		if (pe->minor < 0) {
-			snprintf(msg, MSG, "unknown currency '%s'", lv->currency);
+			snprintf(msg, MSG, "unknown currency '%s'",
+				 lv->currency);
 			return false;
 		}
 	}
@@ -439,7 +454,8 @@ int roster_load_people(roster *r, input_ctx *ctx, const char *path)
 	int st, ret = INC_EINPUT;
 
 	if (ctx->policy == NULL || ctx->policy->n_versions == 0) {
-		set_errmsg_copy(ctx, "no policy version to check people against");
+		set_errmsg_copy(ctx,
+				"no policy version to check people against");
 		return INC_EINPUT;
 	}
 	if (open_input(&rd, ctx, path, people_cols, P_NCOLS, people_required,
@@ -477,8 +493,8 @@ int roster_load_people(roster *r, input_ctx *ctx, const char *path)
 				ctx->stats->people_rejected++;
 			continue;
 		}
-		if (!grow((void **)&r->people, &r->cap_people,
-			  r->n_people + 1, sizeof *r->people) ||
+		if (!grow((void **)&r->people, &r->cap_people, r->n_people + 1,
+			  sizeof *r->people) ||
 		    strmap_put(&r->by_id, pe.id, strlen(pe.id),
 			       (uint32_t)r->n_people, NULL) < 0) {
 			set_errmsg_copy(ctx, "out of memory");
@@ -525,8 +541,9 @@ static void quota_key(char key[8], uint32_t pix, int32_t period)
 
 static const char *period_example(period_kind k)
 {
-	return k == PERIOD_MONTH ? "2026-03" : k == PERIOD_QUARTER ? "2026-Q1"
-								   : "2026";
+	return k == PERIOD_MONTH     ? "2026-03"
+	       : k == PERIOD_QUARTER ? "2026-Q1"
+				     : "2026";
 }
 
 /* Checks one quota line.  Returns true with *q filled, or false with msg
@@ -590,8 +607,8 @@ static bool check_quota(roster *r, input_ctx *ctx, const rec_field *f,
 		return false;
 	}
 	if (!dec_fits_scale(q->amount, pe->minor)) {
-		snprintf(msg, MSG, "amount %s has %d decimal%s; %s allows %d", v,
-			 (int)dec_normalize(q->amount).scale,
+		snprintf(msg, MSG, "amount %s has %d decimal%s; %s allows %d",
+			 v, (int)dec_normalize(q->amount).scale,
 			 dec_normalize(q->amount).scale == 1 ? "" : "s",
 			 pe->currency, pe->minor);
 		return false;
@@ -623,7 +640,8 @@ int roster_load_quotas(roster *r, input_ctx *ctx, const char *path)
 
 	strmap_init(&seen);
 	if (ctx->policy == NULL || ctx->policy->n_versions == 0) {
-		set_errmsg_copy(ctx, "no policy version to check quotas against");
+		set_errmsg_copy(ctx,
+				"no policy version to check quotas against");
 		return INC_EINPUT;
 	}
 	if (open_input(&rd, ctx, path, quota_cols, Q_NCOLS, required, 3,
@@ -669,8 +687,8 @@ int roster_load_quotas(roster *r, input_ctx *ctx, const char *path)
 		q.file = file;
 		q.line = rc.line;
 		quota_key(key, q.person, q.period);
-		if (!grow((void **)&r->quotas, &r->cap_quotas,
-			  r->n_quotas + 1, sizeof *r->quotas) ||
+		if (!grow((void **)&r->quotas, &r->cap_quotas, r->n_quotas + 1,
+			  sizeof *r->quotas) ||
 		    strmap_put(&seen, key, 8, (uint32_t)r->n_quotas, NULL) < 0)
 			goto oom;
 		r->quotas[r->n_quotas++] = q;

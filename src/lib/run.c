@@ -197,6 +197,7 @@ static int emit(void *ud, const eval_decision *d)
 	out.events = d->events ? d->events : "";
 	out.reason = d->reason ? d->reason : "";
 	out.version = d->version ? d->version->label : "";
+	out.detail = d->detail ? d->detail : "{}";
 	count(r, d->kind, d->who->currency, d->has_amount, d->amount);
 	return r->sink ? r->sink(r->sink_ud, &out) : 0;
 }

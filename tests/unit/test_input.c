@@ -22,7 +22,8 @@
 #include "input.h"
 #include "record.h"
 
-/* ---- fixture -------------------------------------------------------------- */
+/* ---- fixture --------------------------------------------------------------
+ */
 
 typedef struct diag_rec {
 	inc_severity sev;
@@ -89,8 +90,8 @@ static int setup(void **state)
 	const char *pat = "^[A-Z]+(-[A-Z]+)*-\\d+$";
 
 	assert_non_null(f);
-	f->product_re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				      0, &errcode, &erroff, NULL);
+	f->product_re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0,
+				      &errcode, &erroff, NULL);
 	assert_non_null(f->product_re);
 
 	/* deal_closed: amount, product (pattern), region (enum), units,
@@ -111,7 +112,7 @@ static int setup(void **state)
 	f->deal[6] = fdef("factor", FT_DECIMAL, false);
 	f->refund[0] = fdef("amount", FT_MONEY, true);
 	f->refund[1] = fdef("ref", FT_REF, true);
-	f->refund[1].ref_type = 0; /* deal_closed */
+	f->refund[1].ref_type = 0;		  /* deal_closed */
 	f->adjust[0] = fdef("ref", FT_REF, true); /* any type */
 
 	for (int v = 0; v < 2; v++) {
@@ -227,12 +228,12 @@ static void expect_reject(fx *f, uint32_t line, const char *msg,
 }
 
 static const char people_csv[] =
-	"id,name,level,team,manager,hired,left,currency\n"
-	"r01,Ana,SR1,east,,2025-01-01,,\n"
-	"r02,Ben,SR2,east,r01,2025-01-01,,USD\n"
-	"r03,Chloe,SR1,west,r01,2025-06-01,,EUR\n"
-	"r04,Dan,SR1,west,r01,2025-01-01,2026-03-31,\n"
-	"r05,Eve,SR1,east,r01,2026-02-01,,JPY\n";
+    "id,name,level,team,manager,hired,left,currency\n"
+    "r01,Ana,SR1,east,,2025-01-01,,\n"
+    "r02,Ben,SR2,east,r01,2025-01-01,,USD\n"
+    "r03,Chloe,SR1,west,r01,2025-06-01,,EUR\n"
+    "r04,Dan,SR1,west,r01,2025-01-01,2026-03-31,\n"
+    "r05,Eve,SR1,east,r01,2026-02-01,,JPY\n";
 
 static void load_people(fx *f)
 {
@@ -269,15 +270,14 @@ static void test_csv_quoting(void **state)
 	fx *f = *state;
 	/* BOM, CRLF, a quoted comma, "" escapes, a field over three lines,
 	 * an empty line, empty quoted fields and no final line end. */
-	const char *p = tmp_file(
-		f, ".csv",
-		"\xEF\xBB\xBF"
-		"a,b,c\r\n"
-		"1,\"x,y\",\"say \"\"hi\"\"\"\r\n"
-		"2,\"multi\nline\nfield\",z\r\n"
-		"\r\n"
-		"3,,\"\"\n"
-		"4,last,\"q\"");
+	const char *p = tmp_file(f, ".csv",
+				 "\xEF\xBB\xBF"
+				 "a,b,c\r\n"
+				 "1,\"x,y\",\"say \"\"hi\"\"\"\r\n"
+				 "2,\"multi\nline\nfield\",z\r\n"
+				 "\r\n"
+				 "3,,\"\"\n"
+				 "4,last,\"q\"");
 	csv_reader *r = NULL;
 	csv_record cr;
 	char *err = NULL;
@@ -322,15 +322,15 @@ static void test_csv_quoting(void **state)
 }
 
 static const char csv_bad[] =
-	"a,b,c\n"
-	"1,2\n"		     /* 2: two fields */
-	"1,2,3\0\n"	     /* 3: NUL */
-	"1,\xff,3\n"	     /* 4: not UTF-8 */
-	"a\"b,2,3\n"	     /* 5: stray quote */
-	"\"a\"b,2,3\n"	     /* 6: text after the closing quote */
-	"7,8,9\n"	     /* 7: good */
-	"x,\"unterminated,3\n" /* 8: never closes */
-	"5,6,7\n";	     /* swallowed by the open quote */
+    "a,b,c\n"
+    "1,2\n"		   /* 2: two fields */
+    "1,2,3\0\n"		   /* 3: NUL */
+    "1,\xff,3\n"	   /* 4: not UTF-8 */
+    "a\"b,2,3\n"	   /* 5: stray quote */
+    "\"a\"b,2,3\n"	   /* 6: text after the closing quote */
+    "7,8,9\n"		   /* 7: good */
+    "x,\"unterminated,3\n" /* 8: never closes */
+    "5,6,7\n";		   /* swallowed by the open quote */
 
 static void test_csv_errors(void **state)
 {
@@ -345,7 +345,8 @@ static void test_csv_errors(void **state)
 	csv_set_expected(r, 3);
 	assert_int_equal(csv_next(r, &cr), 1);
 	assert_int_equal(cr.line, 2);
-	assert_string_equal(cr.err, "expected 3 fields (as in the header), got 2");
+	assert_string_equal(cr.err,
+			    "expected 3 fields (as in the header), got 2");
 	assert_int_equal(csv_next(r, &cr), 1);
 	assert_int_equal(cr.line, 3);
 	assert_string_equal(cr.err, "embedded NUL byte");
@@ -354,10 +355,12 @@ static void test_csv_errors(void **state)
 	assert_string_equal(cr.err, "invalid UTF-8");
 	assert_int_equal(csv_next(r, &cr), 1);
 	assert_int_equal(cr.line, 5);
-	assert_string_equal(cr.err, "stray quote in unquoted field 1 (quote the field and double the quote)");
+	assert_string_equal(cr.err, "stray quote in unquoted field 1 (quote "
+				    "the field and double the quote)");
 	assert_int_equal(csv_next(r, &cr), 1);
 	assert_int_equal(cr.line, 6);
-	assert_string_equal(cr.err, "unexpected text after the closing quote of field 1");
+	assert_string_equal(
+	    cr.err, "unexpected text after the closing quote of field 1");
 	assert_int_equal(csv_next(r, &cr), 1);
 	assert_int_equal(cr.line, 7);
 	assert_null(cr.err);
@@ -380,17 +383,17 @@ static void test_csv_long_lines(void **state)
 	const char *p;
 
 	assert_non_null(data);
-	n += (size_t)sprintf(data + n, "a,b\n");		/* line 1 */
-	memset(data + n, 'x', big);			/* line 2: too long */
+	n += (size_t)sprintf(data + n, "a,b\n"); /* line 1 */
+	memset(data + n, 'x', big);		 /* line 2: too long */
 	n += big;
-	n += (size_t)sprintf(data + n, ",y\n1,2\n");	/* line 3 */
+	n += (size_t)sprintf(data + n, ",y\n1,2\n"); /* line 3 */
 	/* line 4: a quoted field over 1 MiB spanning lines 4-6 */
 	data[n++] = '"';
 	memset(data + n, 'q', big);
 	data[n + 100] = '\n';
 	data[n + 200] = '\n';
 	n += big;
-	n += (size_t)sprintf(data + n, "\",y\n3,4\n");	/* line 7 */
+	n += (size_t)sprintf(data + n, "\",y\n3,4\n"); /* line 7 */
 	p = tmp_file_n(f, ".csv", data, n);
 	free(data);
 
@@ -415,25 +418,26 @@ static void test_csv_long_lines(void **state)
 	csv_close(r);
 }
 
-/* ---- roster ---------------------------------------------------------------- */
+/* ---- roster ----------------------------------------------------------------
+ */
 
 static void test_people(void **state)
 {
 	fx *f = *state;
-	const char *p = tmp_file(
-		f, ".csv",
-		"id,name,level,team,manager,hired,left,currency\n"
-		"p1,Ana,SR1,,,2025-01-01,,\n"		  /* 2 ok */
-		"p2,Ben,SR3,,,2025-01-01,,\n"		  /* 3 */
-		"p3,Cy,SR1,,,2025-02-30,,\n"		  /* 4 */
-		"p4,Di,SR1,,,2025-05-01,2025-04-30,\n" /* 5 */
-		"p5,Ed,SR1,,,2025-01-01,,usd\n"	  /* 6 */
-		"p1,Fay,SR1,,,2025-01-01,,\n"		  /* 7 */
-		"p6,Gil,SR1,,p9,2025-01-01,,\n"	  /* 8 */
-		"p7,Hal,SR1,,p6,2025-01-01,,\n"	  /* 9 */
-		"p8,Ivy,SR1,,p1,2025-01-01,,KWD\n"	  /* 10 ok */
-		"p9x,Jo,SR1,,p9x,2025-01-01,,\n"	  /* 11 */
-		"p10,Kim,,,,2025-01-01,,\n");		  /* 12 */
+	const char *p =
+	    tmp_file(f, ".csv",
+		     "id,name,level,team,manager,hired,left,currency\n"
+		     "p1,Ana,SR1,,,2025-01-01,,\n"	    /* 2 ok */
+		     "p2,Ben,SR3,,,2025-01-01,,\n"	    /* 3 */
+		     "p3,Cy,SR1,,,2025-02-30,,\n"	    /* 4 */
+		     "p4,Di,SR1,,,2025-05-01,2025-04-30,\n" /* 5 */
+		     "p5,Ed,SR1,,,2025-01-01,,usd\n"	    /* 6 */
+		     "p1,Fay,SR1,,,2025-01-01,,\n"	    /* 7 */
+		     "p6,Gil,SR1,,p9,2025-01-01,,\n"	    /* 8 */
+		     "p7,Hal,SR1,,p6,2025-01-01,,\n"	    /* 9 */
+		     "p8,Ivy,SR1,,p1,2025-01-01,,KWD\n"	    /* 10 ok */
+		     "p9x,Jo,SR1,,p9x,2025-01-01,,\n"	    /* 11 */
+		     "p10,Kim,,,,2025-01-01,,\n");	    /* 12 */
 	char path_line2[300];
 
 	assert_int_equal(roster_load_people(&f->ro, &f->ctx, p), 0);
@@ -483,13 +487,16 @@ static void test_people_header(void **state)
 	assert_string_equal(f->ctx.errmsg, want);
 	assert_int_equal(roster_load_people(&f->ro, &f->ctx, q), INC_EINPUT);
 	snprintf(want, sizeof want,
-		 "%s:1: the header has no 'hired' column (people files need id,name,level,hired)",
+		 "%s:1: the header has no 'hired' column (people files need "
+		 "id,name,level,hired)",
 		 q);
 	assert_string_equal(f->ctx.errmsg, want);
-	assert_int_equal(roster_load_people(&f->ro, &f->ctx, "/nonexistent/x.csv"),
-			 INC_EINPUT);
-	assert_string_equal(f->ctx.errmsg,
-			    "cannot open /nonexistent/x.csv: No such file or directory");
+	assert_int_equal(
+	    roster_load_people(&f->ro, &f->ctx, "/nonexistent/x.csv"),
+	    INC_EINPUT);
+	assert_string_equal(
+	    f->ctx.errmsg,
+	    "cannot open /nonexistent/x.csv: No such file or directory");
 }
 
 static void test_quotas(void **state)
@@ -503,19 +510,20 @@ static void test_quotas(void **state)
 	p = tmp_file(f, ".csv",
 		     "person,period,amount\n"
 		     "r01,2026-Q1,50000.00\n" /* 2 ok */
-		     "r01,2026-Q2,50000\n"	/* 3 ok */
-		     "r99,2026-Q1,1\n"	/* 4 */
-		     "r02,2026-Q5,1\n"	/* 5 */
-		     "r02,2026-Q1,1.001\n"	/* 6 */
-		     "r02,2026-Q1,-5\n"	/* 7 */
-		     "r01,2026-Q1,10\n"	/* 8 */
-		     "r05,2026-Q1,1000000\n"	/* 9 ok: JPY */
-		     "r05,2026-Q2,1.5\n");	/* 10 */
+		     "r01,2026-Q2,50000\n"    /* 3 ok */
+		     "r99,2026-Q1,1\n"	      /* 4 */
+		     "r02,2026-Q5,1\n"	      /* 5 */
+		     "r02,2026-Q1,1.001\n"    /* 6 */
+		     "r02,2026-Q1,-5\n"	      /* 7 */
+		     "r01,2026-Q1,10\n"	      /* 8 */
+		     "r05,2026-Q1,1000000\n"  /* 9 ok: JPY */
+		     "r05,2026-Q2,1.5\n");    /* 10 */
 	assert_int_equal(roster_load_quotas(&f->ro, &f->ctx, p), 0);
 	/* r99 is 2 edits from r01..r05: beyond 1 (3 letters / 3): no hint */
 	expect_reject(f, 4, "unknown person 'r99'", NULL);
-	expect_reject(f, 5, "period '2026-Q5' is not a quarter (write it like 2026-Q1)",
-		      NULL);
+	expect_reject(
+	    f, 5, "period '2026-Q5' is not a quarter (write it like 2026-Q1)",
+	    NULL);
 	expect_reject(f, 6, "amount 1.001 has 3 decimals; USD allows 2", NULL);
 	expect_reject(f, 7, "amount -5 is negative", NULL);
 	snprintf(want, sizeof want,
@@ -546,74 +554,95 @@ static void test_event_rejects(void **state)
 	/* 12 columns: id,date,type,person,amount,product,region,units,split,
 	 * ref,closed_on,factor */
 	p = tmp_file(
-		f, ".csv",
-		"id,date,type,person,amount,product,region,units,split,ref,closed_on,factor\n"
-		"e-01,2026-01-05,deal_closed,r01,100.00,SW-ENT-1,EMEA,3,,,,\n"	 /* 2 ok */
-		"e-02,2026-02-30,deal_closed,r01,100.00,SW-ENT-1,,,,,,\n"	 /* 3 */
-		"e-03,2025-12-31,deal_closed,r01,100.00,SW-ENT-1,,,,,,\n"	 /* 4 */
-		"e-04,2026-01-06,deal_close,r01,100.00,SW-ENT-1,,,,,,\n"	 /* 5 */
-		"e-05,2026-01-06,deal_closed,r99,100.00,SW-ENT-1,,,,,,\n"	 /* 6 */
-		"e-06,2026-01-06,deal_closed,r01,12.345,SW-ENT-1,,,,,,\n"	 /* 7 */
-		"e-07,2026-01-06,deal_closed,r01,100.00,sw-ent-1,,,,,,\n"	 /* 8 */
-		"e-08,2026-01-06,deal_closed,r01,100.00,SW-ENT-1,EMA,,,,,\n"	 /* 9 */
-		"e-09,2026-01-06,deal_closed,r01,100.00,SW-ENT-1,,4.5,,,,\n"	 /* 10 */
-		"e-10,2026-01-06,refund,r01,100.00,SW-ENT-1,,,,e-01,,\n"	 /* 11 */
-		"e-11,2026-01-06,deal_closed,r01,,SW-ENT-1,,,,,,\n"		 /* 12 */
-		"e-12,2026-01-04,refund,r01,10.00,,,,,e-01,,\n"		 /* 13 */
-		"e-01,2026-01-07,deal_closed,r01,5.00,SW-ENT-1,,,,,,\n"	 /* 14 */
-		"e-13,2026-01-07,refund,r01,10.00,,,,,e-01,,\n"		 /* 15 ok */
-		"e-14,2026-04-02,deal_closed,r04,1.00,SW-ENT-1,,,,,,\n"	 /* 16 ok, warning */
-		"e-15,2026-01-08,deal_closed,r01,100.00,SW-ENT-1,,,,,2026-13-01,\n" /* 17 */
-		"e-16,2026-01-08,deal_closed,r01,1.00,SW-ENT-1,,,,,,1.1234567890123456789\n" /* 18 */
-		"e-17,2026-01-08,visit,r01,,,,,,,,\n"				 /* 19 ok */
-		"e-18,2026-01-08,refund,r01,10.00,,,,,e-17,,\n"		 /* 20 */
-		"e-19,2026-01-09,deal_closed,r01,100,SW-ENT-1,,,,,,\n"	 /* 21 ok */
-		"e-20,2026-07-02,visit,r01,,,,,,,,\n"				 /* 22 */
-		"e-21,2026-01-09,deal_closed,r01,1,SW-ENT-1,,99999999999999999999,,,,\n" /* 23 */
-		"e 22,2026-01-09,visit,r01,,,,,,,,\n"				 /* 24 ok: inner space */
-		",2026-01-09,visit,r01,,,,,,,,\n");				 /* 25 */
+	    f, ".csv",
+	    "id,date,type,person,amount,product,region,units,split,ref,closed_"
+	    "on,factor\n"
+	    "e-01,2026-01-05,deal_closed,r01,100.00,SW-ENT-1,EMEA,3,,,,\n" /* 2
+									      ok
+									    */
+	    "e-02,2026-02-30,deal_closed,r01,100.00,SW-ENT-1,,,,,,\n"	 /* 3 */
+	    "e-03,2025-12-31,deal_closed,r01,100.00,SW-ENT-1,,,,,,\n"	 /* 4 */
+	    "e-04,2026-01-06,deal_close,r01,100.00,SW-ENT-1,,,,,,\n"	 /* 5 */
+	    "e-05,2026-01-06,deal_closed,r99,100.00,SW-ENT-1,,,,,,\n"	 /* 6 */
+	    "e-06,2026-01-06,deal_closed,r01,12.345,SW-ENT-1,,,,,,\n"	 /* 7 */
+	    "e-07,2026-01-06,deal_closed,r01,100.00,sw-ent-1,,,,,,\n"	 /* 8 */
+	    "e-08,2026-01-06,deal_closed,r01,100.00,SW-ENT-1,EMA,,,,,\n" /* 9 */
+	    "e-09,2026-01-06,deal_closed,r01,100.00,SW-ENT-1,,4.5,,,,\n" /* 10
+									  */
+	    "e-10,2026-01-06,refund,r01,100.00,SW-ENT-1,,,,e-01,,\n" /* 11 */
+	    "e-11,2026-01-06,deal_closed,r01,,SW-ENT-1,,,,,,\n"	     /* 12 */
+	    "e-12,2026-01-04,refund,r01,10.00,,,,,e-01,,\n"	     /* 13 */
+	    "e-01,2026-01-07,deal_closed,r01,5.00,SW-ENT-1,,,,,,\n"  /* 14 */
+	    "e-13,2026-01-07,refund,r01,10.00,,,,,e-01,,\n"	     /* 15 ok */
+	    "e-14,2026-04-02,deal_closed,r04,1.00,SW-ENT-1,,,,,,\n"  /* 16 ok,
+									warning
+								      */
+	    "e-15,2026-01-08,deal_closed,r01,100.00,SW-ENT-1,,,,,2026-13-01,\n" /* 17 */
+	    "e-16,2026-01-08,deal_closed,r01,1.00,SW-ENT-1,,,,,,1."
+	    "1234567890123456789\n"				   /* 18 */
+	    "e-17,2026-01-08,visit,r01,,,,,,,,\n"		   /* 19 ok */
+	    "e-18,2026-01-08,refund,r01,10.00,,,,,e-17,,\n"	   /* 20 */
+	    "e-19,2026-01-09,deal_closed,r01,100,SW-ENT-1,,,,,,\n" /* 21 ok */
+	    "e-20,2026-07-02,visit,r01,,,,,,,,\n"		   /* 22 */
+	    "e-21,2026-01-09,deal_closed,r01,1,SW-ENT-1,,99999999999999999999,,"
+	    ",,\n"				  /* 23 */
+	    "e 22,2026-01-09,visit,r01,,,,,,,,\n" /* 24 ok: inner space */
+	    ",2026-01-09,visit,r01,,,,,,,,\n");	  /* 25 */
 	paths[0] = p;
 	yield_all(f, paths, 1, ids, sizeof ids);
 
 	expect_reject(f, 3, "date '2026-02-30' does not exist", NULL);
-	expect_reject(f, 4, "no policy version in force on 2025-12-31 (first is effective 2026-01-01)",
+	expect_reject(f, 4,
+		      "no policy version in force on 2025-12-31 (first is "
+		      "effective 2026-01-01)",
 		      NULL);
 	expect_reject(f, 5, "unknown event type 'deal_close' (version 2026.1)",
 		      "did you mean 'deal_closed'?");
 	expect_reject(f, 6, "unknown person 'r99'", NULL);
 	expect_reject(f, 7, "amount 12.345 has 3 decimals; USD allows 2", NULL);
-	expect_reject(f, 8, "product 'sw-ent-1' does not match the pattern ^[A-Z]+(-[A-Z]+)*-\\d+$",
+	expect_reject(f, 8,
+		      "product 'sw-ent-1' does not match the pattern "
+		      "^[A-Z]+(-[A-Z]+)*-\\d+$",
 		      NULL);
 	/* EMA is one insertion from EMEA */
 	expect_reject(f, 9, "region 'EMA' is not one of EMEA, APAC, AMER",
 		      "did you mean 'EMEA'?");
 	expect_reject(f, 10, "units '4.5' is not an integer", NULL);
-	expect_reject(f, 11, "field 'product' is not declared for event type 'refund'",
+	expect_reject(f, 11,
+		      "field 'product' is not declared for event type 'refund'",
 		      NULL);
-	expect_reject(f, 12, "missing 'amount' (required for event type 'deal_closed')",
-		      NULL);
+	expect_reject(
+	    f, 12, "missing 'amount' (required for event type 'deal_closed')",
+	    NULL);
 	/* e-01 is dated 2026-01-05, after this refund of 2026-01-04 */
-	expect_reject(f, 13, "ref 'e-01' does not name an earlier deal_closed event",
+	expect_reject(f, 13,
+		      "ref 'e-01' does not name an earlier deal_closed event",
 		      "'e-01' is dated 2026-01-05, after this event");
-	snprintf(want, sizeof want,
-		 "duplicate event id 'e-01' (first at %s:2)", p);
+	snprintf(want, sizeof want, "duplicate event id 'e-01' (first at %s:2)",
+		 p);
 	expect_reject(f, 14, want, NULL);
 	expect_reject(f, 17, "closed_on '2026-13-01' does not exist", NULL);
-	expect_reject(f, 18, "factor 1.1234567890123456789 has more than 18 decimals",
+	expect_reject(f, 18,
+		      "factor 1.1234567890123456789 has more than 18 decimals",
 		      NULL);
-	expect_reject(f, 20, "ref 'e-17' does not name an earlier deal_closed event",
+	expect_reject(f, 20,
+		      "ref 'e-17' does not name an earlier deal_closed event",
 		      "'e-17' is a visit event");
 	/* 2026.2 has no visit type */
-	expect_reject(f, 22, "unknown event type 'visit' (version 2026.2)", NULL);
-	expect_reject(f, 23, "units 99999999999999999999 is out of range (64-bit integer)",
+	expect_reject(f, 22, "unknown event type 'visit' (version 2026.2)",
 		      NULL);
+	expect_reject(
+	    f, 23,
+	    "units 99999999999999999999 is out of range (64-bit integer)",
+	    NULL);
 	expect_reject(f, 25, "missing 'id'", NULL);
 	{
 		const diag_rec *w = diag_at(f, 16);
 
 		assert_int_equal(w->sev, INC_SEV_WARNING);
-		assert_string_equal(w->msg,
-				    "event dated 2026-04-02 is after 'r04' left (2026-03-31)");
+		assert_string_equal(
+		    w->msg,
+		    "event dated 2026-04-02 is after 'r04' left (2026-03-31)");
 	}
 	/* 24 data lines; accepted: e-01 e-13 e-14 e-17 e-19, "e 22" = 6 */
 	assert_int_equal(f->stats.lines_read, 24);
@@ -635,10 +664,11 @@ static void test_event_values(void **state)
 
 	load_people(f);
 	paths[0] = tmp_file(
-		f, ".csv",
-		"id,date,type,person,amount,product,region,units,closed_on,factor\n"
-		"v-1,2026-01-05,deal_closed,r01,100,SW-1,APAC,-42,2026-02-28,0.125\n"
-		"v-2,2026-02-06,deal_closed,r05,1500,SW-1,,,,\n");
+	    f, ".csv",
+	    "id,date,type,person,amount,product,region,units,closed_on,factor\n"
+	    "v-1,2026-01-05,deal_closed,r01,100,SW-1,APAC,-42,2026-02-28,0."
+	    "125\n"
+	    "v-2,2026-02-06,deal_closed,r05,1500,SW-1,,,,\n");
 	assert_int_equal(evsrc_create(&s, &f->ctx, &f->ro, paths, 1), 0);
 	assert_int_equal(f->n_diags, 0);
 	assert_int_equal(evsrc_next(s, &e), 1);
@@ -651,16 +681,19 @@ static void test_event_values(void **state)
 	assert_int_equal(e->line, 2);
 	/* amount "100" at USD's 2 decimals: 10000e-2 */
 	assert_true(e->fields[0].present);
-	assert_true(e->fields[0].v.u.d.coef == 10000 && e->fields[0].v.u.d.scale == 2);
+	assert_true(e->fields[0].v.u.d.coef == 10000 &&
+		    e->fields[0].v.u.d.scale == 2);
 	assert_int_equal(e->fields[1].v.u.str.len, 4);
 	assert_int_equal(e->fields[2].v.u.ix, 1); /* APAC */
 	assert_int_equal(e->fields[3].v.u.i, -42);
 	assert_false(e->fields[4].present); /* split */
 	assert_int_equal(e->fields[5].v.u.date, date_from_ymd(2026, 2, 28));
-	assert_true(e->fields[6].v.u.d.coef == 125 && e->fields[6].v.u.d.scale == 3);
+	assert_true(e->fields[6].v.u.d.coef == 125 &&
+		    e->fields[6].v.u.d.scale == 3);
 	assert_int_equal(evsrc_next(s, &e), 1);
 	/* r05 is paid in JPY: 0 decimals */
-	assert_true(e->fields[0].v.u.d.coef == 1500 && e->fields[0].v.u.d.scale == 0);
+	assert_true(e->fields[0].v.u.d.coef == 1500 &&
+		    e->fields[0].v.u.d.scale == 0);
 	assert_int_equal(evsrc_next(s, &e), 0);
 	evsrc_destroy(s);
 }
@@ -674,30 +707,38 @@ static void test_splits(void **state)
 
 	load_people(f);
 	paths[0] = tmp_file(
-		f, ".csv",
-		"id,date,type,person,amount,product,split\n"
-		"s-1,2026-01-05,deal_closed,r01,100.00,SW-1,r01:60;r02:40\n"	       /* 2 ok */
-		"s-2,2026-01-05,deal_closed,r01,100.00,SW-1,r01:60;r02:39.5\n"	       /* 3 */
-		"s-3,2026-01-05,deal_closed,r01,100.00,SW-1,r01:60;r01:40\n"	       /* 4 */
-		"s-4,2026-01-05,deal_closed,r01,100.00,SW-1,r02:100\n"		       /* 5 */
-		"s-5,2026-01-05,deal_closed,r01,100.00,SW-1,r01:50;r03:50\n"	       /* 6 */
-		"s-6,2026-01-05,deal_closed,r01,100.00,SW-1,r01:50;r99:50\n"	       /* 7 */
-		"s-7,2026-01-05,deal_closed,r01,100.00,SW-1,r01:0;r02:100\n"	       /* 8 */
-		"s-8,2026-01-05,deal_closed,r01,100.00,SW-1,r01:33.33335;r02:66.66665\n" /* 9 */
-		"s-9,2026-01-05,deal_closed,r01,100.00,SW-1,r01 : 33.3333; r02:66.6667\n" /* 10 ok */
-		"s-10,2026-01-05,deal_closed,r01,100.00,SW-1,r01-60\n");		       /* 11 */
+	    f, ".csv",
+	    "id,date,type,person,amount,product,split\n"
+	    "s-1,2026-01-05,deal_closed,r01,100.00,SW-1,r01:60;r02:40\n" /* 2 ok
+									  */
+	    "s-2,2026-01-05,deal_closed,r01,100.00,SW-1,r01:60;r02:39.5\n" /* 3
+									    */
+	    "s-3,2026-01-05,deal_closed,r01,100.00,SW-1,r01:60;r01:40\n" /* 4 */
+	    "s-4,2026-01-05,deal_closed,r01,100.00,SW-1,r02:100\n"	 /* 5 */
+	    "s-5,2026-01-05,deal_closed,r01,100.00,SW-1,r01:50;r03:50\n" /* 6 */
+	    "s-6,2026-01-05,deal_closed,r01,100.00,SW-1,r01:50;r99:50\n" /* 7 */
+	    "s-7,2026-01-05,deal_closed,r01,100.00,SW-1,r01:0;r02:100\n" /* 8 */
+	    "s-8,2026-01-05,deal_closed,r01,100.00,SW-1,r01:33.33335;r02:66."
+	    "66665\n" /* 9 */
+	    "s-9,2026-01-05,deal_closed,r01,100.00,SW-1,r01 : 33.3333; "
+	    "r02:66.6667\n"					     /* 10 ok */
+	    "s-10,2026-01-05,deal_closed,r01,100.00,SW-1,r01-60\n"); /* 11 */
 	assert_int_equal(evsrc_create(&s, &f->ctx, &f->ro, paths, 1), 0);
 	/* 60 + 39.5 = 99.5 */
 	expect_reject(f, 3, "split percentages sum to 99.5, not 100", NULL);
 	expect_reject(f, 4, "split names 'r01' twice", NULL);
-	expect_reject(f, 5, "split does not include the event's person 'r01'", NULL);
-	expect_reject(f, 6, "split person 'r03' is paid in EUR, not USD like 'r01'",
+	expect_reject(f, 5, "split does not include the event's person 'r01'",
+		      NULL);
+	expect_reject(f, 6,
+		      "split person 'r03' is paid in EUR, not USD like 'r01'",
 		      NULL);
 	expect_reject(f, 7, "split person 'r99' is not in the roster", NULL);
 	expect_reject(f, 8, "split percentage for 'r01' must be greater than 0",
 		      NULL);
-	expect_reject(f, 9, "split percentage 33.33335 for 'r01' has more than 4 decimals",
-		      NULL);
+	expect_reject(
+	    f, 9,
+	    "split percentage 33.33335 for 'r01' has more than 4 decimals",
+	    NULL);
 	expect_reject(f, 11, "split part 'r01-60' is not person:percent", NULL);
 	assert_int_equal(f->stats.events_accepted, 2);
 	assert_int_equal(f->stats.events_rejected, 8);
@@ -735,17 +776,33 @@ static void test_jsonl(void **state)
 	memset(big, '9', 400);
 	big[400] = '\0';
 	load_people(f);
-	n += (size_t)sprintf(data + n,
-		"{\"id\":\"j-1\",\"date\":\"2026-01-05\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amount\":12500.10,\"product\":\"SW-1\"}\n" /* 1 ok */
-		"{\"id\":\"j-2\",\"date\":\"2026-01-05\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amount\":%s,\"product\":\"SW-1\"}\n" /* 2 */
-		"{\"id\":\"j-3\",}\n"								/* 3 */
-		"{\"id\":\"j-4\",\"date\":\"2026-01-05\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amout\":1.5,\"product\":\"SW-1\"}\n" /* 4 */
-		"   \n"										/* 5 blank */
-		"{\"id\":\"j-5\",\"date\":\"2026-01-05\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amount\":1.5,\"amount\":2.5,\"product\":\"SW-1\"}\n" /* 6 */
-		"{\"id\":\"j-6\",\"date\":\"2026-01-06\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amount\":7,\"product\":\"SW-1\",\"units\":12,\"region\":null}\r\n" /* 7 ok */
-		"[1,2]\n"									/* 8 */
-		"{\"id\":\"j-7\",\"date\":\"2026-01-06\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amount\":\"3.10\",\"product\":\"SW-1\",\"units\":true}\n" /* 9 */
-		"{\"id\":\"j-8\",\"date\":\"2026-01-06\",\"type\":\"deal_closed\",\"person\":\"r01\",\"amount\":1,\"product\":{\"a\":1}}\n", /* 10 */
+	n +=
+	    (size_t)sprintf(
+		data + n,
+		"{\"id\":\"j-1\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amount\":12500.10,\"product\":"
+		"\"SW-1\"}\n" /* 1 ok */
+		"{\"id\":\"j-2\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amount\":%s,\"product\":\"SW-"
+		"1\"}\n"	      /* 2 */
+		"{\"id\":\"j-3\",}\n" /* 3 */
+		"{\"id\":\"j-4\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amout\":1.5,\"product\":\"SW-"
+		"1\"}\n" /* 4 */
+		"   \n"	 /* 5 blank */
+		"{\"id\":\"j-5\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amount\":1.5,\"amount\":2.5,"
+		"\"product\":\"SW-1\"}\n" /* 6 */
+		"{\"id\":\"j-6\",\"date\":\"2026-01-06\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amount\":7,\"product\":\"SW-1\","
+		"\"units\":12,\"region\":null}\r\n" /* 7 ok */
+		"[1,2]\n"			    /* 8 */
+		"{\"id\":\"j-7\",\"date\":\"2026-01-06\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amount\":\"3.10\",\"product\":"
+		"\"SW-1\",\"units\":true}\n" /* 9 */
+		"{\"id\":\"j-8\",\"date\":\"2026-01-06\",\"type\":\"deal_"
+		"closed\",\"person\":\"r01\",\"amount\":1,\"product\":{\"a\":1}"
+		"}\n", /* 10 */
 		big);
 	paths[0] = tmp_file_n(f, ".jsonl", data, n);
 	free(data);
@@ -759,9 +816,12 @@ static void test_jsonl(void **state)
 	expect_reject(f, 6, "a key appears twice in the object", NULL);
 	expect_reject(f, 8, "expected a JSON object, got an array", NULL);
 	expect_reject(f, 9, "units 'true' is not an integer", NULL);
-	expect_reject(f, 10, "field 'product' is an object; it must be a string, a number, true, false or null",
+	expect_reject(f, 10,
+		      "field 'product' is an object; it must be a string, a "
+		      "number, true, false or null",
 		      NULL);
-	assert_int_equal(f->stats.lines_read, 9); /* the blank line is not one */
+	assert_int_equal(f->stats.lines_read,
+			 9); /* the blank line is not one */
 	assert_int_equal(f->stats.events_accepted, 2);
 	assert_int_equal(f->stats.events_rejected, 7);
 
@@ -793,9 +853,12 @@ static void test_merge_files(void **state)
 			    "a-2,2026-01-10,visit,r01\n"
 			    "dup-1,2026-01-20,visit,r01\n");
 	paths[1] = tmp_file(f, ".jsonl",
-			    "{\"id\":\"b-1\",\"date\":\"2026-01-07\",\"type\":\"visit\",\"person\":\"r02\"}\n"
-			    "{\"id\":\"dup-1\",\"date\":\"2026-01-08\",\"type\":\"visit\",\"person\":\"r02\"}\n"
-			    "{\"id\":\"b-2\",\"date\":\"2026-01-10\",\"type\":\"visit\",\"person\":\"r02\"}\n");
+			    "{\"id\":\"b-1\",\"date\":\"2026-01-07\",\"type\":"
+			    "\"visit\",\"person\":\"r02\"}\n"
+			    "{\"id\":\"dup-1\",\"date\":\"2026-01-08\","
+			    "\"type\":\"visit\",\"person\":\"r02\"}\n"
+			    "{\"id\":\"b-2\",\"date\":\"2026-01-10\",\"type\":"
+			    "\"visit\",\"person\":\"r02\"}\n");
 	paths[2] = tmp_file(f, ".csv",
 			    "type,person,id,date\n"
 			    "visit,r03,c-2,2026-01-09\n"
@@ -820,21 +883,23 @@ static void test_forward_refs(void **state)
 
 	load_people(f);
 	paths[0] = tmp_file(
-		f, ".csv",
-		"id,date,type,person,amount,product,ref\n"
-		"f-2,2026-02-01,refund,r01,10.00,,f-1\n"	 /* 2: f-1 comes later */
-		"f-1,2026-01-15,deal_closed,r01,50.00,SW-1,\n" /* 3 */
-		"f-4,2026-02-02,refund,r01,10.00,,f-3\n"	 /* 4: f-3 is later */
-		"f-3,2026-03-01,deal_closed,r01,50.00,SW-1,\n" /* 5 */
-		"f-5,2026-02-03,refund,r01,5.00,,f-9\n"	 /* 6: no f-9 */
-		"f-7,2026-03-03,adjustment,r01,,,f-4\n"	 /* 7: f-4 fails */
-		"f-8,2026-03-03,adjustment,r01,,,f-8\n");	 /* 8: itself */
+	    f, ".csv",
+	    "id,date,type,person,amount,product,ref\n"
+	    "f-2,2026-02-01,refund,r01,10.00,,f-1\n" /* 2: f-1 comes later */
+	    "f-1,2026-01-15,deal_closed,r01,50.00,SW-1,\n" /* 3 */
+	    "f-4,2026-02-02,refund,r01,10.00,,f-3\n"	   /* 4: f-3 is later */
+	    "f-3,2026-03-01,deal_closed,r01,50.00,SW-1,\n" /* 5 */
+	    "f-5,2026-02-03,refund,r01,5.00,,f-9\n"	   /* 6: no f-9 */
+	    "f-7,2026-03-03,adjustment,r01,,,f-4\n"	   /* 7: f-4 fails */
+	    "f-8,2026-03-03,adjustment,r01,,,f-8\n");	   /* 8: itself */
 	yield_all(f, paths, 1, ids, sizeof ids);
 	expect_reject(f, 8, "ref 'f-8' does not name an earlier event",
 		      "an event cannot refer to itself");
-	expect_reject(f, 4, "ref 'f-3' does not name an earlier deal_closed event",
+	expect_reject(f, 4,
+		      "ref 'f-3' does not name an earlier deal_closed event",
 		      "'f-3' is dated 2026-03-01, after this event");
-	expect_reject(f, 6, "ref 'f-9' does not name an earlier deal_closed event",
+	expect_reject(f, 6,
+		      "ref 'f-9' does not name an earlier deal_closed event",
 		      "no accepted event has the id 'f-9'");
 	expect_reject(f, 7, "ref 'f-4' does not name an earlier event",
 		      "the event 'f-4' was rejected");
@@ -859,16 +924,20 @@ static void test_unsorted_long_ids(void **state)
 	char ids[512];
 
 	load_people(f);
-	paths[0] = tmp_file(
-		f, ".jsonl",
-		"{\"id\":\"x-AAAAAAAAAAAAAAAA-2\",\"date\":\"2026-01-05\",\"type\":\"visit\",\"person\":\"r01\"}\n"
-		"{\"id\":\"x-AAAAAAAAAAAAAAAA-1\",\"date\":\"2026-01-05\",\"type\":\"visit\",\"person\":\"r01\"}\n"
-		"{\"id\":\"y-1\",\"date\":\"2026-01-04\",\"type\":\"visit\",\"person\":\"r01\"}\n"
-		"{\"id\":\"x-AAAAAAAAAAAAAAAA-10\",\"date\":\"2026-01-05\",\"type\":\"visit\",\"person\":\"r01\"}\n");
+	paths[0] = tmp_file(f, ".jsonl",
+			    "{\"id\":\"x-AAAAAAAAAAAAAAAA-2\",\"date\":\"2026-"
+			    "01-05\",\"type\":\"visit\",\"person\":\"r01\"}\n"
+			    "{\"id\":\"x-AAAAAAAAAAAAAAAA-1\",\"date\":\"2026-"
+			    "01-05\",\"type\":\"visit\",\"person\":\"r01\"}\n"
+			    "{\"id\":\"y-1\",\"date\":\"2026-01-04\",\"type\":"
+			    "\"visit\",\"person\":\"r01\"}\n"
+			    "{\"id\":\"x-AAAAAAAAAAAAAAAA-10\",\"date\":\"2026-"
+			    "01-05\",\"type\":\"visit\",\"person\":\"r01\"}\n");
 	yield_all(f, paths, 1, ids, sizeof ids);
 	assert_int_equal(f->n_diags, 0);
 	/* 2026-01-04 first; then bytewise: "-1" < "-10" < "-2" */
-	assert_string_equal(ids, "y-1,x-AAAAAAAAAAAAAAAA-1,x-AAAAAAAAAAAAAAAA-10,x-AAAAAAAAAAAAAAAA-2");
+	assert_string_equal(ids, "y-1,x-AAAAAAAAAAAAAAAA-1,x-AAAAAAAAAAAAAAAA-"
+				 "10,x-AAAAAAAAAAAAAAAA-2");
 }
 
 /* Many events over four files, two in order and two not, some lines bad:
@@ -903,15 +972,15 @@ static void test_many_events(void **state)
 			day = (k % 2 == 0) ? i / 40 : (int)((seed >> 16) % 75);
 			if ((seed >> 8) % 97 == 0) {
 				/* a bad date: reported, not yielded */
-				len += (size_t)sprintf(buf[k] + len,
-						       "m%d-%05d,2026-02-30,visit,r01\n",
-						       k, i);
+				len += (size_t)sprintf(
+				    buf[k] + len,
+				    "m%d-%05d,2026-02-30,visit,r01\n", k, i);
 				bad++;
 			} else {
-				len += (size_t)sprintf(buf[k] + len,
-						       "m%d-%05d,2026-%02d-%02d,visit,r0%d\n",
-						       k, i, 1 + day / 28,
-						       1 + day % 28, 1 + i % 3);
+				len += (size_t)sprintf(
+				    buf[k] + len,
+				    "m%d-%05d,2026-%02d-%02d,visit,r0%d\n", k,
+				    i, 1 + day / 28, 1 + day % 28, 1 + i % 3);
 			}
 			lines++;
 		}
@@ -923,8 +992,8 @@ static void test_many_events(void **state)
 		assert_true(e->date > last_d ||
 			    (e->date == last_d &&
 			     (e->id_len > last_len
-				      ? memcmp(last_id, e->id, last_len) <= 0
-				      : memcmp(last_id, e->id, e->id_len) < 0)));
+				  ? memcmp(last_id, e->id, last_len) <= 0
+				  : memcmp(last_id, e->id, e->id_len) < 0)));
 		last_d = e->date;
 		memcpy(last_id, e->id, e->id_len);
 		last_len = e->id_len;
@@ -958,7 +1027,8 @@ static void test_changed_file(void **state)
 	fclose(fp);
 	assert_int_equal(evsrc_next(s, &e), 1);
 	assert_true(evsrc_next(s, &e) < 0);
-	assert_non_null(strstr(f->ctx.errmsg, "changed while it was being read"));
+	assert_non_null(
+	    strstr(f->ctx.errmsg, "changed while it was being read"));
 	evsrc_destroy(s);
 }
 
@@ -982,22 +1052,26 @@ static void test_event_header(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_csv_quoting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_csv_long_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_people, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_people_header, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_rejects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_splits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_jsonl, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_merge_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forward_refs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsorted_long_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_changed_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_header, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_quoting, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_csv_long_lines, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_people, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_people_header, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_rejects, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_event_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_splits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_jsonl, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_merge_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_forward_refs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsorted_long_ids, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_many_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_changed_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_header, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
