@@ -505,7 +505,8 @@ static void band_label(strbuf *sb, const tier_spec *t, size_t i, dec rate)
 /* Pay (exact) for `amount` of base occupying [lo, lo+amount) on the measure
  * axis.  Appends the tier story to `why`. */
 static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
-		    dec amount, dec rate, dec *pay, strbuf *why, int minor)
+		    dec amount, dec rate, dec *pay, strbuf *why, int minor,
+		    strbuf *used)
 {
 	dec hi, total = dec_zero();
 	char b2[64];
@@ -528,6 +529,8 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 			return INC_EARITH;
 		sb_puts(why, ", ");
 		band_label(why, t, i, rate);
+		if (used)
+			sb_printf(used, "%zu", i + 1);
 		return 0;
 	}
 	/* marginal: each slice at its own band */
@@ -555,6 +558,8 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 			sb_printf(&story, "%s %s in ", n_slices ? " +" : ",",
 				  money_str(b2, sizeof b2, slice, minor));
 			band_label(&story, t, i, r);
+			if (used)
+				sb_printf(used, "%s%zu", n_slices ? "," : "", i + 1);
 			n_slices++;
 			last_band = i;
 		}
@@ -720,7 +725,7 @@ static int rule_commission(evaluator *e, const policy_version *v,
 					strbuf dummy;
 					sb_init(&dummy);
 					rc = tier_pay(t, has_quota, quo, pt->credit_before, base, rf,
-						      &p, &dummy, who->minor);
+						      &p, &dummy, who->minor, NULL);
 					sb_finish(&dummy);
 					if (rc || dec_add(&a->running_pay, a->running_pay, p) != DEC_OK)
 						return arith(e, r);
@@ -731,9 +736,15 @@ static int rule_commission(evaluator *e, const policy_version *v,
 			}
 			if (t) {
 				dec lo = t->measure == MEASURE_RUNNING ? pt->credit_before : dec_zero();
+				strbuf used;
+				sb_init(&used);
 				if (tier_pay(t, has_quota, quo, lo, base, rf, &pay,
-					     &e->reason, who->minor) != 0)
+					     &e->reason, who->minor, &used) != 0) {
+					sb_finish(&used);
 					return arith(e, r);
+				}
+				det(e, "tiers", "%s", sb_cstr(&used));
+				sb_finish(&used);
 				if (t->basis == TIER_ATTAINMENT && has_quota)
 					sb_printf(&e->reason, " at %s attainment",
 						  attain_str(b1, sizeof b1,
@@ -753,8 +764,11 @@ static int rule_commission(evaluator *e, const policy_version *v,
 			det_dec(e, "base", base);
 			det_dec(e, "rate", rate);
 		}
-		if (row && row->label)
-			det(e, "rate_row", "%s", row->label);
+		if (row) {
+			det(e, "rate_row", "%zu", (size_t)(row - r->rates) + 1);
+			if (row->label)
+				det(e, "rate_label", "%s", row->label);
+		}
 		det_dec(e, "factor", factor);
 		if (n_parts > 1)
 			det_dec(e, "share_pct", pt->pct);
@@ -1136,13 +1150,13 @@ static int close_commission(evaluator *e, const policy_version *v,
 			sb_puts(&e->reason, ", each sale at the tier it reached");
 		} else if (t->bands[0].is_rate) {
 			if (tier_pay(t, has_quota, quo, dec_zero(), a->base, dec_from_int(1),
-				     &pay, &e->reason, who->minor) != 0)
+				     &pay, &e->reason, who->minor, NULL) != 0)
 				return arith(e, r);
 		} else {
 			/* retroactive multiplier on the rated total */
 			dec m;
 			if (tier_pay(t, has_quota, quo, dec_zero(), a->base, dec_from_int(1),
-				     &m, &e->reason, who->minor) != 0 ||
+				     &m, &e->reason, who->minor, NULL) != 0 ||
 			    dec_is_zero(a->base))
 				pay = dec_zero();
 			else if (dec_div(&m, m, a->base, 12, DEC_HALF_EVEN) != DEC_OK ||
