@@ -406,7 +406,8 @@ static size_t split_plain(csv_reader *r, const char *b, size_t n)
 
 		memcpy(&w, b + i, 8);
 		for (m = comma_bits(w); m; m &= m - 1) {
-			const char *c = b + i + (size_t)(__builtin_ctzll(m) >> 3);
+			const char *c =
+			    b + i + (size_t)(__builtin_ctzll(m) >> 3);
 
 			if (!add_field(r, k++, start, (size_t)(c - start)))
 				return k;

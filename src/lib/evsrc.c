@@ -21,11 +21,15 @@
  * line again, silently (the conversion is deterministic; a difference
  * means the file changed, which fails the run).  Files already in order
  * are merged as streams (memory O(files)).  The accepted events of the
- * other files go into a compact index (date, id, file, offset, length,
- * line) sorted by (date, id), built by a third, boundaries-only read of
- * those files; each event is then read again at its offset (the file is
- * memory-mapped when possible).  The index is one more stream of the
- * merge.
+ * other files go into a compact index (32 bytes an event: date, a sort
+ * key, file, offset, length, line), built by a third, boundaries-only read
+ * of those files and radix-sorted by (date, id); each event is then read
+ * again at its offset (the file is memory-mapped when possible).  The
+ * index is one more stream of the merge.
+ *
+ * Known limit: a warning for an event dated outside the person's
+ * employment is given when the line is read, so an event that a later
+ * ref check rejects may have had a warning too.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -776,34 +776,33 @@ static void test_jsonl(void **state)
 	memset(big, '9', 400);
 	big[400] = '\0';
 	load_people(f);
-	n +=
-	    (size_t)sprintf(
-		data + n,
-		"{\"id\":\"j-1\",\"date\":\"2026-01-05\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amount\":12500.10,\"product\":"
-		"\"SW-1\"}\n" /* 1 ok */
-		"{\"id\":\"j-2\",\"date\":\"2026-01-05\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amount\":%s,\"product\":\"SW-"
-		"1\"}\n"	      /* 2 */
-		"{\"id\":\"j-3\",}\n" /* 3 */
-		"{\"id\":\"j-4\",\"date\":\"2026-01-05\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amout\":1.5,\"product\":\"SW-"
-		"1\"}\n" /* 4 */
-		"   \n"	 /* 5 blank */
-		"{\"id\":\"j-5\",\"date\":\"2026-01-05\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amount\":1.5,\"amount\":2.5,"
-		"\"product\":\"SW-1\"}\n" /* 6 */
-		"{\"id\":\"j-6\",\"date\":\"2026-01-06\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amount\":7,\"product\":\"SW-1\","
-		"\"units\":12,\"region\":null}\r\n" /* 7 ok */
-		"[1,2]\n"			    /* 8 */
-		"{\"id\":\"j-7\",\"date\":\"2026-01-06\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amount\":\"3.10\",\"product\":"
-		"\"SW-1\",\"units\":true}\n" /* 9 */
-		"{\"id\":\"j-8\",\"date\":\"2026-01-06\",\"type\":\"deal_"
-		"closed\",\"person\":\"r01\",\"amount\":1,\"product\":{\"a\":1}"
-		"}\n", /* 10 */
-		big);
+	n += (size_t)sprintf(
+	    data + n,
+	    "{\"id\":\"j-1\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amount\":12500.10,\"product\":"
+	    "\"SW-1\"}\n" /* 1 ok */
+	    "{\"id\":\"j-2\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amount\":%s,\"product\":\"SW-"
+	    "1\"}\n"		  /* 2 */
+	    "{\"id\":\"j-3\",}\n" /* 3 */
+	    "{\"id\":\"j-4\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amout\":1.5,\"product\":\"SW-"
+	    "1\"}\n" /* 4 */
+	    "   \n"  /* 5 blank */
+	    "{\"id\":\"j-5\",\"date\":\"2026-01-05\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amount\":1.5,\"amount\":2.5,"
+	    "\"product\":\"SW-1\"}\n" /* 6 */
+	    "{\"id\":\"j-6\",\"date\":\"2026-01-06\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amount\":7,\"product\":\"SW-1\","
+	    "\"units\":12,\"region\":null}\r\n" /* 7 ok */
+	    "[1,2]\n"				/* 8 */
+	    "{\"id\":\"j-7\",\"date\":\"2026-01-06\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amount\":\"3.10\",\"product\":"
+	    "\"SW-1\",\"units\":true}\n" /* 9 */
+	    "{\"id\":\"j-8\",\"date\":\"2026-01-06\",\"type\":\"deal_"
+	    "closed\",\"person\":\"r01\",\"amount\":1,\"product\":{\"a\":1}"
+	    "}\n", /* 10 */
+	    big);
 	paths[0] = tmp_file_n(f, ".jsonl", data, n);
 	free(data);
 	free(big);
