@@ -441,6 +441,17 @@ static int u128_digits(char digits[40], dec_u128 m)
 	char rev[40];
 	int n = 0, i;
 
+	if (m <= UINT64_MAX) {
+		/* 64-bit division is far cheaper than the 128-bit helper */
+		uint64_t v = (uint64_t)m;
+		do {
+			rev[n++] = (char)('0' + (int)(v % 10));
+			v /= 10;
+		} while (v != 0);
+		for (i = 0; i < n; i++)
+			digits[i] = rev[n - 1 - i];
+		return n;
+	}
 	do {
 		rev[n++] = (char)('0' + (int)(m % 10));
 		m /= 10;

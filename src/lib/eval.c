@@ -100,6 +100,7 @@ struct evaluator {
 	strbuf reason, events, tmp;
 	strbuf detail;		/* "key":"value" pairs of the next decision */
 	strbuf detail_out;
+	strbuf scratch;
 	char *err;
 };
 
@@ -163,26 +164,31 @@ static void json_escape(strbuf *sb, const char *s)
 static void det(evaluator *e, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+static void det_raw(evaluator *e, const char *key, const char *text)
+{
+	sb_puts(&e->detail, ",\"");
+	sb_puts(&e->detail, key);
+	sb_puts(&e->detail, "\":\"");
+	json_escape(&e->detail, text);
+	sb_putc(&e->detail, '"');
+}
+
 static void det(evaluator *e, const char *key, const char *fmt, ...)
 {
-	strbuf v;
 	va_list ap;
 
-	sb_init(&v);
+	sb_reset(&e->scratch);
 	va_start(ap, fmt);
-	sb_vprintf(&v, fmt, ap);
+	sb_vprintf(&e->scratch, fmt, ap);
 	va_end(ap);
-	sb_printf(&e->detail, ",\"%s\":\"", key);
-	json_escape(&e->detail, sb_cstr(&v));
-	sb_putc(&e->detail, '"');
-	sb_finish(&v);
+	det_raw(e, key, sb_cstr(&e->scratch));
 }
 
 static void det_dec(evaluator *e, const char *key, dec d)
 {
 	char b[72];
 	dec_format(b, sizeof b, d, 0, false);
-	det(e, key, "%s", b);
+	det_raw(e, key, b);
 }
 
 /* Starts a new decision: clears its reason and details. */
@@ -1583,6 +1589,7 @@ int eval_create(evaluator **out, const eval_config *cfg, char **err)
 	sb_init(&e->tmp);
 	sb_init(&e->detail);
 	sb_init(&e->detail_out);
+	sb_init(&e->scratch);
 	strmap_init(&e->deals);
 	arena_init(&e->deal_mem);
 	e->ps = calloc(e->n_people ? e->n_people : 1, sizeof *e->ps);
@@ -1655,6 +1662,7 @@ void eval_destroy(evaluator *e)
 	sb_finish(&e->tmp);
 	sb_finish(&e->detail);
 	sb_finish(&e->detail_out);
+	sb_finish(&e->scratch);
 	free(e->err);
 	free(e);
 }

@@ -225,12 +225,20 @@ sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
 
 	if (sb->oom)
 		return;
-	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0 || !sb_grow(sb, (size_t)n))
+	/* Format straight into the spare room; only when it does not fit,
+	 * grow and format again (one vsnprintf in the common case). */
+	if (sb->buf == NULL && !sb_grow(sb, 64))
 		return;
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_copy(cp, ap);
+	n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sb->cap - sb->len) {
+		if (!sb_grow(sb, (size_t)n))
+			return;
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 
