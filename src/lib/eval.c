@@ -1538,7 +1538,9 @@ int eval_event(evaluator *e, const event *ev, char **err)
 			break;
 		}
 	}
-	if (rc == 0 && e->deal_type[ty->slot])
+	/* only deals that some refund refers to need remembering: memory
+	 * grows with refunded deals, not with all deals */
+	if (rc == 0 && ev->referenced && e->deal_type[ty->slot])
 		rc = remember_deal(e, ev, n_parts);
 done:
 	if (rc && err) {

@@ -50,6 +50,7 @@ enum { C_ID, C_DATE, C_TYPE, C_PERSON, C_BASE };
 
 #define ID_DEAD 1u    /* accepted in pass 1, rejected when refs settled */
 #define ID_PENDING 2u /* has a ref settled at the end of pass 1 */
+#define ID_REFERENCED 4u /* some accepted ref names it (a refund may come) */
 
 /* One accepted event id. */
 typedef struct idrec {
@@ -917,7 +918,10 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 					 "sorts after this event's",
 					 rv);
 		} else {
-			return (!final && (r->flags & ID_PENDING)) ? 1 : 0;
+			if (!final && (r->flags & ID_PENDING))
+				return 1;
+			s->ids.recs[ix].flags |= ID_REFERENCED;
+			return 0;
 		}
 	}
 	if (tname)
@@ -1488,7 +1492,10 @@ static int reconvert(evsrc *s, stream *st, const rec *rc, uint32_t e,
 		same = ev->date == r->date && ev->id_len == r->len &&
 		       memcmp(ev->id, id_of(s, e), r->len) == 0;
 	}
-	return same ? 0 : changed(s, ef->path, rc->line);
+	if (!same)
+		return changed(s, ef->path, rc->line);
+	st->ev.referenced = (s->ids.recs[e].flags & ID_REFERENCED) != 0;
+	return 0;
 }
 
 /* Moves a stream to its next accepted event (has = false at the end). */

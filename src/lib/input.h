@@ -88,6 +88,7 @@ typedef struct event {
 	field_value *fields;	       /* type->n_fields entries */
 	const char *file;
 	uint64_t line;
+	bool referenced; /* another accepted event refers to this one */
 } event;
 
 typedef struct evsrc evsrc;
