@@ -715,7 +715,7 @@ static int rule_commission(evaluator *e, const policy_version *v,
 				char pb[16];
 				period_format(pb, e->pkind, e->cur_period);
 				warn(e, ev->file, ev->line,
-				     "%s has no quo for %s: rule %s puts all of their sales in its first tier",
+				     "%s has no quota for %s: rule %s puts all of their sales in its first tier",
 				     who->id, pb, r->id);
 			}
 			if (t && t->measure == MEASURE_PERIOD) {
@@ -1184,7 +1184,7 @@ static int close_commission(evaluator *e, const policy_version *v,
 		if (!has_quota) {
 			char pb[16];
 			period_format(pb, e->pkind, e->cur_period);
-			warn(e, NULL, 0, "%s has no quo for %s: the %s threshold of rule %s is not applied",
+			warn(e, NULL, 0, "%s has no quota for %s: the %s threshold of rule %s is not applied",
 			     who->id, pb, pct_str(b1, sizeof b1, r->threshold), r->id);
 			return 0;
 		}

@@ -39,4 +39,10 @@ expect_eq "no Q2 decisions" 1 "$(wc -l < "$TMP/out")"
 expect_status "bad period" 1 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv \
   --events $G/events.csv --period 2026-13
 expect_grep "bad period message" "--period '2026-13' is not a quarter" "$TMP/err"
+# no quotas: attainment rules say so (once per person and period), and the
+# threshold is not applied rather than guessed
+expect_status "no quotas" 0 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv \
+  --events $G/events.csv --format csv
+expect_grep "no quota warning" "warning: a has no quota for 2026-Q1: rule comm puts all of their sales in its first tier" "$TMP/err"
+expect_grep "threshold not applied" "the 20% threshold of rule comm is not applied" "$TMP/err"
 done_testing
