@@ -125,6 +125,10 @@ typedef struct inc_run inc_run;
 typedef struct inc_run_options {
 	const char *period; /* only evaluate this period ("2026-Q1"); NULL: all */
 	int strict;	    /* any rejected line fails the run */
+	/* Called now and then during evaluation (may be NULL): events
+	 * evaluated so far and the number accepted in all. */
+	void (*progress)(void *ud, uint64_t done, uint64_t total);
+	void *progress_ud;
 } inc_run_options;
 
 /* Summary figures of a run, valid after inc_run_execute. */
@@ -177,6 +181,95 @@ INC_API int inc_run_kind_count(const inc_run *r, size_t i, const char **kind,
 
 /* Message of the last failure on this run. Borrowed. */
 INC_API const char *inc_run_errmsg(const inc_run *r);
+
+/* ---- Policy tests (`incentive test`) ---------------------------------- */
+
+/* A policy's test suite: the cases in the .yaml files in POLICY/tests/ (for a policy
+ * that is one file, tests/ beside it).  The format is in
+ * docs/policy-guide.md, "Testing a policy". */
+typedef struct inc_tests inc_tests;
+
+typedef struct inc_tests_options {
+	/* run only the cases whose name, or whose file's name, contains this
+	 * text (case-insensitive); NULL or "": every case */
+	const char *filter;
+} inc_tests_options;
+
+/* The outcome of one case, handed to an inc_test_fn.  Strings are
+ * borrowed for the duration of the callback. */
+typedef struct inc_test_case {
+	const char *file;     /* the test file, as shown ("rules/tests/x.yaml") */
+	uint32_t line;	      /* where the case starts in it */
+	const char *name;
+	int passed;	      /* 1 passed, 0 failed */
+	/* when failed: the first difference, one line ("r01 commission:
+	 * expected 1,250.00, got 1,200.00, rule acc-tier-2"), and where in the
+	 * test file the expectation concerned is written ("file:line") */
+	const char *message;
+	const char *where;
+	/* when failed: more lines for the reader ('\n'-separated: the
+	 * decisions the run made, rejected lines, warnings), or NULL */
+	const char *details;
+	uint64_t decisions;   /* decisions the run made */
+} inc_test_case;
+
+/* Return 0 to go on, non-zero to stop the suite (inc_tests_run then
+ * returns INC_ERROR). */
+typedef int (*inc_test_fn)(void *ud, const inc_test_case *c);
+
+typedef struct inc_tests_summary {
+	uint64_t files;	      /* test files read */
+	uint64_t file_errors; /* problems in test files (reported via diag) */
+	uint64_t cases;	      /* cases run */
+	uint64_t passed;
+	uint64_t failed;
+	uint64_t filtered;    /* cases left out by the filter */
+} inc_tests_summary;
+
+/* Loads the policy at policy_path and its test files.  Problems in the
+ * policy or in a test file go to `diag` with file:line:column.  Returns 0
+ * and the suite in *out (a test file with problems is reported and its
+ * cases are not run: they count in file_errors), INC_EPOLICY when the
+ * policy itself has errors (nothing in *out), or INC_ERROR (message in
+ * *errmsg_out when not NULL; caller frees with free()). */
+INC_API int inc_tests_create(inc_tests **out, const char *policy_path,
+			     const inc_tests_options *opts, inc_diag_fn diag,
+			     void *ud, char **errmsg_out);
+INC_API void inc_tests_destroy(inc_tests *t);
+
+/* Runs every selected case, in file order, and passes each outcome to fn.
+ * Returns 0 when every case could be run (passed or not), or a negative
+ * INC_E* code (message in inc_tests_errmsg).  Run once per suite. */
+INC_API int inc_tests_run(inc_tests *t, inc_test_fn fn, void *ud);
+
+INC_API const inc_tests_summary *inc_tests_get_summary(const inc_tests *t);
+INC_API const char *inc_tests_errmsg(const inc_tests *t);
+
+/* Coverage, after inc_tests_run: one item per rule, rate row, tier band,
+ * bonus band, threshold and SPIFF cap of every version of the policy.
+ * Strings are borrowed until the suite is destroyed. */
+typedef struct inc_coverage_item {
+	const char *file;     /* where the item is written */
+	uint32_t line, column;
+	const char *version;  /* version label */
+	const char *rule;     /* rule id */
+	const char *what;     /* "rule", "rate row 2 (SW-SMB)", "tier band 3", ... */
+	int reached;	      /* 1: a decision of some case came from it */
+	/* 0 when no run can reach it; note says why ("version 2026.1 is never
+	 * in force at the end of a quarter") */
+	int applicable;
+	const char *note;
+} inc_coverage_item;
+
+/* The i-th coverage item in *out; INC_ENOTFOUND past the end. */
+INC_API int inc_tests_coverage(const inc_tests *t, size_t i,
+			       inc_coverage_item *out);
+
+/* Input files named by the test cases that lie outside the policy
+ * directory (for a watcher): the i-th path, borrowed; INC_ENOTFOUND past
+ * the end. */
+INC_API int inc_tests_input_path(const inc_tests *t, size_t i,
+				 const char **path);
 
 #ifdef __cplusplus
 }

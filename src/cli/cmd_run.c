@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -35,6 +36,17 @@ static void run_usage(FILE *f)
 		"  --quiet             no summary and no warnings on stderr\n"
 		"\n"
 		"Exit status: 0 success, 1 bad policy or input (reason on stderr), 2 usage.\n");
+}
+
+/* Progress on a terminal: "  412,000 of 1,000,000 events (41%)". */
+static void show_progress(void *ud, uint64_t done, uint64_t total)
+{
+	(void)ud;
+	fprintf(stderr, "\rincentive: %llu of %llu events (%llu%%)", (unsigned long long)done,
+		(unsigned long long)total,
+		(unsigned long long)(total ? done * 100 / total : 0));
+	if (done >= total)
+		fputc('\n', stderr);
 }
 
 static void summary(const inc_policy *p, const inc_run *r, const char *policy_path)
@@ -147,6 +159,8 @@ int cmd_run(int argc, char **argv)
 			cli_error("%s", err ? err : "cannot load the policy");
 		goto done;
 	}
+	if (!quiet && isatty(STDERR_FILENO))
+		ro.progress = show_progress;
 	rc = inc_run_create(&r, p, &ro, diag_print, &dp);
 	if (rc == 0)
 		rc = inc_run_add_people(r, people);

@@ -217,6 +217,7 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 	evsrc *src = NULL;
 	evaluator *ev = NULL;
 	char *err = NULL;
+	uint64_t n_done = 0;
 	int rc;
 
 	if (r->executed) {
@@ -278,7 +279,11 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 			take_err(r, &err);
 			goto done;
 		}
+		if (r->opts.progress && (++n_done & 0xffff) == 0)
+			r->opts.progress(r->opts.progress_ud, n_done, r->stats.events_accepted);
 	}
+	if (r->opts.progress && n_done > 0xffff)
+		r->opts.progress(r->opts.progress_ud, n_done, n_done);
 	rc = eval_finish(ev, &err);
 	if (rc) {
 		take_err(r, &err);
