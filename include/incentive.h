@@ -122,6 +122,17 @@ typedef int (*inc_sink_fn)(void *ud, const inc_decision *d);
 
 typedef struct inc_run inc_run;
 
+/* A person's figures for a finished period.  Strings are borrowed for the
+ * duration of the callback; amounts are exact decimals. */
+typedef struct inc_period_figures {
+	const char *person;
+	const char *period;   /* "2026-Q1" */
+	const char *currency;
+	const char *credited; /* sales credited in the period, refunds deducted */
+	const char *quota;    /* NULL when the person has none for the period */
+	const char *earned;   /* the money decided for the person in the period */
+} inc_period_figures;
+
 typedef struct inc_run_options {
 	const char *period; /* only evaluate this period ("2026-Q1"); NULL: all */
 	int strict;	    /* any rejected line fails the run */
@@ -129,7 +140,27 @@ typedef struct inc_run_options {
 	 * evaluated so far and the number accepted in all. */
 	void (*progress)(void *ud, uint64_t done, uint64_t total);
 	void *progress_ud;
+	/* INC_OMIT_* flags: parts of inc_decision the sink does not use, so
+	 * the run need not build them (the detail JSON is about a fifth of
+	 * the cost of a run; a reason about a quarter). */
+	unsigned omit;
+	/* Carried state (docs/policy-guide.md, "State across runs"): loaded
+	 * from state_in before the first event, and saved to state_out
+	 * (atomically, only when the run succeeds) after the last period is
+	 * closed.  NULL: none. */
+	const char *state_in;
+	const char *state_out;
+	/* Called at the end of each period (after its decisions) for every
+	 * person active in it, in roster order (may be NULL).  Return 0 to
+	 * go on, non-zero to stop the run (it then fails with INC_ERROR). */
+	int (*period_figures)(void *ud, const inc_period_figures *f);
+	void *period_figures_ud;
 } inc_run_options;
+
+enum {
+	INC_OMIT_REASON = 1, /* inc_decision.reason is "" */
+	INC_OMIT_DETAIL = 2, /* inc_decision.detail is "{}" */
+};
 
 /* Summary figures of a run, valid after inc_run_execute. */
 typedef struct inc_run_stats {
@@ -143,6 +174,14 @@ typedef struct inc_run_stats {
 	uint64_t warnings;
 	uint64_t people_rejected;  /* bad lines in people files */
 	uint64_t quotas_rejected;  /* bad lines in quota files */
+	/* events (or split shares) of a person dated after their dismissal:
+	 * reported, not evaluated */
+	uint64_t events_after_dismissal;
+	/* accepted events in a period that --state-in already closed: not
+	 * evaluated again */
+	uint64_t events_before_state;
+	uint64_t rates;		   /* exchange rates read (--rates) */
+	uint64_t rates_rejected;   /* bad lines in rates files */
 } inc_run_stats;
 
 /* Creates a run of `policy` (borrowed: it must outlive the run).  Rejected
@@ -160,6 +199,12 @@ INC_API void inc_run_destroy(inc_run *r);
 INC_API int inc_run_add_people(inc_run *r, const char *path);
 INC_API int inc_run_add_quotas(inc_run *r, const char *path);
 INC_API int inc_run_add_events(inc_run *r, const char *path);
+/* Exchange rates for events in another currency than the person's pay
+ * currency: CSV or JSON Lines with date,from,to,rate (one `from` is worth
+ * `rate` `to` on `date`; exact decimals).  Add before inc_run_execute;
+ * bad lines are reported and counted in rates_rejected (and fail a
+ * --strict run).  Returns 0 or INC_EINPUT like the others. */
+INC_API int inc_run_add_rates(inc_run *r, const char *path);
 
 /* Evaluates every accepted event in (date, id) order, fires period-end
  * rules after each period's last event, and passes each decision to sink
@@ -246,7 +291,8 @@ INC_API const inc_tests_summary *inc_tests_get_summary(const inc_tests *t);
 INC_API const char *inc_tests_errmsg(const inc_tests *t);
 
 /* Coverage, after inc_tests_run: one item per rule, rate row, tier band,
- * bonus band, threshold and SPIFF cap of every version of the policy.
+ * bonus band, threshold, SPIFF cap, discipline ladder step, escalation row
+ * and appraisal rating row of every version of the policy.
  * Strings are borrowed until the suite is destroyed. */
 typedef struct inc_coverage_item {
 	const char *file;     /* where the item is written */
@@ -270,6 +316,423 @@ INC_API int inc_tests_coverage(const inc_tests *t, size_t i,
  * the end. */
 INC_API int inc_tests_input_path(const inc_tests *t, size_t i,
 				 const char **path);
+
+/* ---- Policy files and rules (for the audit trail) ---------------------- */
+
+/* One file of a policy: a version file, or a script that rules name. */
+typedef struct inc_policy_file_info {
+	const char *path;   /* relative to the policy root, '/'-separated */
+	const char *bytes;  /* the exact bytes */
+	size_t len;
+	const char *sha256; /* hex SHA-256 of the bytes (ignored on input) */
+	int is_script;      /* 1: named by a rule's `script:`; 0: a version */
+} inc_policy_file_info;
+
+/* Number of files of the policy, and the i-th (sorted by path) in *out;
+ * INC_ENOTFOUND past the end.  Borrowed until the policy is destroyed.
+ * inc_policy_hash is computed over exactly these files. */
+INC_API size_t inc_policy_file_count(const inc_policy *p);
+INC_API int inc_policy_file(const inc_policy *p, size_t i,
+			    inc_policy_file_info *out);
+
+/* Loads a policy from a set of files in memory instead of a directory
+ * (the audit trail's snapshot): the version files are the entries with
+ * is_script 0; scripts are looked up in the set by path.  `root` is shown
+ * in front of the paths in diagnostics and rule locations ("" for none).
+ * Same results and errors as inc_policy_load; the bytes are copied. */
+INC_API int inc_policy_load_memory(inc_policy **out, const char *root,
+				   const inc_policy_file_info *files, size_t n,
+				   inc_diag_fn diag, void *ud,
+				   char **errmsg_out);
+
+/* Where a rule is written, for explanations. */
+typedef struct inc_rule_info {
+	const char *id;
+	const char *kind;	 /* "commission", "spiff", "bonus", ... */
+	const char *version;	 /* version label */
+	char effective[11];	 /* the version's effective date */
+	const char *file;	 /* as shown in diagnostics (root + path) */
+	uint32_t line, column;
+	const char *description; /* or NULL */
+	const char *section;	 /* seed section, or NULL */
+	const char *script;	 /* script rules: the script's path, or NULL */
+} inc_rule_info;
+
+/* The rule `rule_id` of version `version` (a label; NULL: the first
+ * version that has the rule).  Borrowed until the policy is destroyed.
+ * INC_ENOTFOUND when there is none. */
+INC_API int inc_policy_rule_info(const inc_policy *p, const char *version,
+				 const char *rule_id, inc_rule_info *out);
+
+/* ---- Audit trail (docs/audit.md) ---------------------------------------- */
+
+enum {
+	INC_EAUDIT = -9,	/* the audit database is unusable, or verify
+				   found it altered */
+	INC_ENOTAPPROVED = -10, /* a final run of a policy nobody approved */
+};
+
+/* An audit database (SQLite): the record of runs, their policy snapshot,
+ * inputs, events, rejected lines and decisions, hash-chained. */
+typedef struct inc_audit inc_audit;
+
+enum { INC_AUDIT_READ = 0, INC_AUDIT_WRITE = 1 };
+
+/* Opens the audit database at path.  INC_AUDIT_WRITE creates it when
+ * missing; INC_AUDIT_READ needs an existing one.  Returns 0, INC_EAUDIT
+ * (not an audit database, or a newer schema) or INC_ERROR, with a message
+ * in *errmsg_out (caller frees with free()) when not NULL. */
+INC_API int inc_audit_open(inc_audit **out, const char *path, int mode,
+			   char **errmsg_out);
+INC_API void inc_audit_close(inc_audit *a);
+/* Message of the last failure on this handle.  Borrowed. */
+INC_API const char *inc_audit_errmsg(const inc_audit *a);
+
+/* Records an approval of the policy's exact hash (and its files) by `by`,
+ * with an optional note.  *approval_out (may be NULL) receives its number. */
+INC_API int inc_audit_approve(inc_audit *a, const inc_policy *p,
+			      const char *by, const char *note,
+			      int64_t *approval_out);
+
+typedef struct inc_audit_run_options {
+	/* a payout run: the policy's hash must be approved (else
+	 * INC_ENOTAPPROVED), the run options must name a period, and the
+	 * run locks that period */
+	int final;
+	const char *command; /* the command line, kept as metadata; or NULL */
+} inc_audit_run_options;
+
+/* Records the run in `a` (borrowed: it must outlive the run).  Call it
+ * right after inc_run_create, before any input is added.  The run is
+ * written in one transaction that commits at the end of a successful
+ * inc_run_execute; a run that fails or is destroyed first leaves nothing.
+ * While it is open the database is locked for other writers (readers go
+ * on).  Returns 0, INC_ENOTAPPROVED, INC_EAUDIT or INC_ERROR (message in
+ * inc_run_errmsg). */
+INC_API int inc_run_set_audit(inc_run *r, inc_audit *a,
+			      const inc_audit_run_options *o);
+
+/* A recorded run.  Strings are borrowed: from inc_run_audit_info until the
+ * run is destroyed; from inc_audit_get_run / inc_audit_list_runs until the
+ * next call on the audit handle (the callback's for its duration). */
+typedef struct inc_audit_run_info {
+	int64_t run;
+	const char *status;	 /* "draft" or "final" */
+	const char *started;	 /* UTC "2026-04-02T09:15:00Z": metadata only */
+	const char *engine;	 /* "incentive 0.1.0" */
+	const char *command;
+	const char *policy;	 /* policy hash */
+	const char *policy_name;
+	const char *period;	 /* the run's --period, or NULL */
+	int64_t approval;	 /* final runs: the approval relied on */
+	int64_t locked_by;	 /* period already locked by this final run */
+	uint64_t events;	 /* accepted events the run evaluated */
+	uint64_t events_new;	 /* of which first recorded by this run */
+	uint64_t events_known;	 /* of which already in the database */
+	uint64_t rejected;	 /* rejected input lines */
+	uint64_t decisions;	 /* including adjustments */
+	uint64_t adjustments;
+	const char *hash;	 /* the run's chain hash (hex) */
+} inc_audit_run_info;
+
+/* After a successful inc_run_execute of a recorded run: what was
+ * recorded.  NULL when the run is not recorded. */
+INC_API const inc_audit_run_info *inc_run_audit_info(const inc_run *r);
+
+/* Run `run` (0: the latest) in *out; INC_ENOTFOUND when there is none. */
+INC_API int inc_audit_get_run(inc_audit *a, int64_t run,
+			      inc_audit_run_info *out);
+/* Every run, oldest first.  fn returns 0 to go on. */
+INC_API int inc_audit_list_runs(inc_audit *a,
+				int (*fn)(void *ud,
+					  const inc_audit_run_info *r),
+				void *ud);
+/* The decisions of run `run` in order (only person's when not NULL), as
+ * they were recorded.  fn returns 0 to go on. */
+INC_API int inc_audit_decisions(inc_audit *a, int64_t run,
+				const char *person, inc_sink_fn fn, void *ud);
+
+/* ---- verify ---- */
+
+/* One problem found by inc_audit_verify.  Borrowed for the callback. */
+typedef struct inc_audit_finding {
+	const char *table; /* "decisions", "events", "runs", ... or "database" */
+	int64_t seq;	   /* the row's position in its chain, 0 when none */
+	const char *kind;  /* "changed", "deleted", "inserted", "reordered",
+			      "integrity" or "schema" */
+	const char *message;
+} inc_audit_finding;
+
+typedef void (*inc_audit_finding_fn)(void *ud, const inc_audit_finding *f);
+
+typedef struct inc_audit_verify_summary {
+	uint64_t runs, approvals, events, rejects, decisions, blobs, policies;
+	uint64_t problems;
+	char head[65];	 /* hash of the last ledger entry (hex), "" if none */
+	int head_found;	 /* expect_head given and found in the ledger */
+} inc_audit_verify_summary;
+
+/* Recomputes every hash chain and content hash, runs PRAGMA
+ * integrity_check, checks that the append-only triggers are in place and,
+ * when expect_head is not NULL, that the ledger contains that hash.  Each
+ * chain reports its first bad row to fn.  Returns 0 when nothing was
+ * found, INC_EAUDIT when something was (count in out->problems), or
+ * INC_ERROR when the check could not be made. */
+INC_API int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
+			     const char *expect_head, inc_audit_finding_fn fn,
+			     void *ud);
+
+/* ---- replay ---- */
+
+typedef struct inc_replay inc_replay;
+
+/* Re-evaluates recorded run `run` (0: the latest) from the database alone:
+ * its policy snapshot (or `other`, when not NULL: the "what if" view), its
+ * stored people and quota files and its stored events; the adjustments of
+ * a locked period are recomputed against what was paid before the run.
+ * Replayed decisions are compared with the recorded ones column by column.
+ * Diagnostics of the re-evaluation (rejected lines) go to diag.  Returns
+ * 0 and the comparison in *out, or a negative INC_E* code (message in
+ * *errmsg_out, caller frees). */
+INC_API int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
+			     const inc_policy *other, inc_diag_fn diag,
+			     void *ud, char **errmsg_out);
+INC_API void inc_replay_destroy(inc_replay *rp);
+
+typedef struct inc_replay_summary {
+	int64_t run;
+	const char *policy;	/* hash of the policy replayed */
+	uint64_t recorded;	/* decisions in the record */
+	uint64_t replayed;	/* decisions of the replay */
+	uint64_t differing;	/* decisions with at least one difference,
+				   counting missing and extra ones */
+	int identical;		/* 1: every decision matches byte for byte */
+} inc_replay_summary;
+
+INC_API const inc_replay_summary *inc_replay_get_summary(const inc_replay *rp);
+
+/* The i-th difference (at most the first 1000 are kept): a decision id
+ * and a column ("amount", "reason", ..., or "decision" when one side has
+ * no such decision), with both values (NULL for none). */
+typedef struct inc_replay_diff {
+	const char *decision;
+	const char *column;
+	const char *recorded;
+	const char *replayed;
+} inc_replay_diff;
+INC_API int inc_replay_diff_at(const inc_replay *rp, size_t i,
+			       inc_replay_diff *out);
+
+/* Money per person and currency, recorded against replayed, sorted by
+ * person; person NULL marks the total of a currency (after the people).
+ * Every person with money on either side is listed. */
+typedef struct inc_replay_change {
+	const char *person;
+	const char *currency;
+	const char *recorded;
+	const char *replayed;
+	const char *change; /* replayed - recorded */
+} inc_replay_change;
+INC_API int inc_replay_change_at(const inc_replay *rp, size_t i,
+				 inc_replay_change *out);
+
+/* ---- explain and statements ---- */
+
+/* The derivation of decision `decision` ("D000123") of run `run` (0: the
+ * latest) in words: the rule, its version and where it is written, the
+ * events with their stored fields, the figures (rate, tier, period to
+ * date, attainment), the rounding, and the reason.  *out is malloc'd text
+ * (caller frees with free()). */
+INC_API int inc_audit_explain(char **out, inc_audit *a, int64_t run,
+			      const char *decision);
+
+typedef struct inc_statement inc_statement;
+
+/* A person's statement for a recorded run: each decision line with its
+ * rate, tier and reason, totals by kind, holds and, for a locked period,
+ * what was already paid.  INC_ENOTFOUND when the run or person is not
+ * recorded. */
+INC_API int inc_audit_statement(inc_statement **out, inc_audit *a,
+				int64_t run, const char *person);
+INC_API void inc_statement_destroy(inc_statement *s);
+
+typedef struct inc_statement_info {
+	int64_t run;
+	const char *status;	 /* "draft" or "final" */
+	const char *started;
+	const char *period;	 /* the run's period, or "all" */
+	const char *policy;	 /* policy hash */
+	const char *policy_name;
+	const char *person, *name, *level, *team; /* from the run's roster */
+	const char *currency;	 /* the person's currency */
+	const char *earned;	 /* sum of the lines that are not adjustments */
+	const char *holds;	 /* sum of the withheld lines (negative or 0) */
+	const char *paid_before; /* locked period: already paid, else NULL */
+	const char *payable;	 /* what this run pays the person */
+	uint64_t lines;
+} inc_statement_info;
+INC_API const inc_statement_info *inc_statement_get_info(const inc_statement *s);
+
+typedef struct inc_statement_line {
+	const char *id, *period, *date; /* date of the first event, or "" */
+	const char *kind, *rule, *events;
+	const char *rate;   /* "8%", "150.00 per unit", or "" */
+	const char *tier;   /* "2", "band from 120%", or "" */
+	const char *amount; /* "" when not money */
+	const char *reason;
+	int is_hold;	    /* withheld (not paid) */
+} inc_statement_line;
+INC_API int inc_statement_line_at(const inc_statement *s, size_t i,
+				  inc_statement_line *out);
+/* Totals by kind, sorted by kind: is_hold for withheld kinds. */
+INC_API int inc_statement_total_at(const inc_statement *s, size_t i,
+				   const char **kind, const char **amount,
+				   int *is_hold);
+
+/* ---- Result tables (`incentive simulate`, `incentive doc`) ------------- */
+
+/* A table of results as text.  The library computes every figure exactly
+ * and hands it over formatted: money at its currency's minor unit without
+ * grouping ("12345.60"), ratios and percentages with two decimals
+ * ("104.00"), counts as integers; "" is an empty cell.  Callers lay it out
+ * as a terminal table, CSV or HTML.  Everything is borrowed from the
+ * object that produced it, until it is destroyed. */
+typedef struct inc_table {
+	const char *name;   /* stable id, usable as a CSV file name: "cost_by_team" */
+	const char *title;  /* heading for people: "Cost per team" */
+	const char *note;   /* one or two sentences for the reader, or "" */
+	size_t n_cols;
+	size_t n_rows;
+	const char *const *cols;  /* n_cols headings */
+	/* n_cols characters: 't' text, 'n' number, 'm' money, 'p' percent
+	 * (the figure is already in percent: "104.00") */
+	const char *types;
+	const char *const *cells; /* n_rows x n_cols, row after row */
+} inc_table;
+
+/* ---- Simulation (`incentive simulate`) --------------------------------- */
+
+/* A simulation prices one policy, or compares two, over the same inputs
+ * without recording anything: optionally after a scenario changed the
+ * inputs (docs/simulate.md: scale, drop, duplicate, move), with Monte Carlo
+ * trials that draw each person's sales multiplier, and with payout curves
+ * of a person profile.  Results are inc_table's. */
+typedef struct inc_sim inc_sim;
+
+typedef struct inc_sim_options {
+	const char *scenario; /* scenario YAML file, or NULL */
+	const char *profile;  /* person profile YAML for payout curves, or
+				 NULL: POLICY/examples/profile.yaml when it
+				 exists, else a typical person of the inputs */
+	uint64_t trials;      /* Monte Carlo trials; 0: the scenario's (if any) */
+	int has_seed;	      /* seed overrides the scenario's seed */
+	uint64_t seed;
+	unsigned threads;     /* worker threads for trials; 0: every core */
+	unsigned top;	      /* rows of the winners and losers tables; 0: 10 */
+	int no_curves;	      /* leave out payout curves */
+	/* Called now and then from the calling thread while trials run (may
+	 * be NULL): trials started so far (of both sides) and in all. */
+	void (*progress)(void *ud, uint64_t done, uint64_t total);
+	void *progress_ud;
+} inc_sim_options;
+
+/* Summary of what a simulation did, valid after inc_sim_execute. */
+typedef struct inc_sim_info {
+	uint64_t events;      /* accepted events read (under policy A) */
+	uint64_t events_used; /* events evaluated after the scenario */
+	uint64_t dropped, duplicated, moved, scaled, rejected_by_scenario;
+	uint64_t quotas_scaled;
+	uint64_t trials;      /* Monte Carlo trials run (0: none) */
+	uint64_t seed;
+	unsigned threads;     /* threads that ran the trials */
+	int compared;	      /* 1 when there is a second column (B, or the
+				 scenario against the inputs as they are) */
+	const char *label_a;  /* column headings: "A", "B", "baseline", ... */
+	const char *label_b;
+	const char *scenario; /* scenario name, or "" */
+} inc_sim_info;
+
+/* Creates a simulation of policy a, compared with policy b when b is not
+ * NULL (both borrowed: they must outlive the simulation).  Without b but
+ * with a scenario that changes the inputs, the comparison is the inputs as
+ * they are (baseline) against the scenario.  opts may be NULL.  Problems
+ * in inputs and in the scenario go to diag.  Returns 0, INC_EINPUT (the
+ * scenario or profile has errors, reported through diag; *out is still
+ * set, to read the message) or INC_ERROR. */
+INC_API int inc_sim_create(inc_sim **out, const inc_policy *a,
+			   const inc_policy *b, const inc_sim_options *opts,
+			   inc_diag_fn diag, void *ud);
+INC_API void inc_sim_destroy(inc_sim *s);
+
+/* Input files, as for inc_run_add_*. */
+INC_API int inc_sim_add_people(inc_sim *s, const char *path);
+INC_API int inc_sim_add_quotas(inc_sim *s, const char *path);
+INC_API int inc_sim_add_events(inc_sim *s, const char *path);
+INC_API int inc_sim_add_rates(inc_sim *s, const char *path);
+
+/* Reads the inputs (under each policy), applies the scenario, evaluates,
+ * runs the trials on `threads` threads and the payout curves, and builds
+ * the tables.  Results do not depend on the number of threads.  Run once. */
+INC_API int inc_sim_execute(inc_sim *s);
+
+/* The i-th result table in *out; INC_ENOTFOUND past the end.  Table names
+ * and columns are listed in docs/simulate.md. */
+INC_API int inc_sim_table(const inc_sim *s, size_t i, inc_table *out);
+/* The table named `name`; INC_ENOTFOUND when this simulation has none. */
+INC_API int inc_sim_table_named(const inc_sim *s, const char *name,
+				inc_table *out);
+INC_API const inc_sim_info *inc_sim_get_info(const inc_sim *s);
+INC_API const char *inc_sim_errmsg(const inc_sim *s);
+
+/* ---- Handbook (`incentive doc`) --------------------------------------- */
+
+/* The policy as a handbook for staff (seed section 5.2): every rule in
+ * plain language with its parameters and tier tables, worked examples and
+ * a payout curve computed by the engine itself, the versions and their
+ * effective dates.  It is a list of blocks that a caller renders (the CLI
+ * writes Markdown or HTML). */
+typedef struct inc_handbook inc_handbook;
+
+typedef enum inc_block_kind {
+	INC_BLOCK_HEADING = 0, /* text, level 1..3, anchor */
+	INC_BLOCK_PARAGRAPH,   /* text */
+	INC_BLOCK_ITEM,	       /* text: one item of a bullet list */
+	INC_BLOCK_NOTE,	       /* text: small print */
+	INC_BLOCK_TABLE,       /* table */
+	INC_BLOCK_CHART,       /* table: column 0 is x, the others are series
+				  (numbers); x_label / y_label name the axes
+				  with their units */
+} inc_block_kind;
+
+typedef struct inc_block {
+	inc_block_kind kind;
+	int level;
+	const char *text;
+	const char *anchor;  /* "rule-base-commission", or "" */
+	inc_table table;
+	const char *x_label; /* CHART: "attainment (% of quota)" */
+	const char *y_label; /* CHART: "payout (USD)" */
+} inc_block;
+
+typedef struct inc_handbook_options {
+	const char *profile; /* person profile YAML for the worked example and
+				the curve; NULL: POLICY/examples/profile.yaml */
+} inc_handbook_options;
+
+/* Builds the handbook of `policy` (borrowed).  Without a usable profile the
+ * handbook has no worked example and says why.  Returns 0, INC_EINPUT when
+ * the profile has errors (reported through diag) or INC_ERROR (message in
+ * *errmsg_out when not NULL; caller frees with free()). */
+INC_API int inc_handbook_create(inc_handbook **out, const inc_policy *policy,
+				const inc_handbook_options *opts,
+				inc_diag_fn diag, void *ud, char **errmsg_out);
+INC_API void inc_handbook_destroy(inc_handbook *h);
+/* Title of the handbook ("Business Development and Sales Motivation
+ * Policy").  Borrowed. */
+INC_API const char *inc_handbook_title(const inc_handbook *h);
+/* The i-th block in *out; INC_ENOTFOUND past the end. */
+INC_API int inc_handbook_block(const inc_handbook *h, size_t i,
+			       inc_block *out);
 
 #ifdef __cplusplus
 }

@@ -16,12 +16,20 @@ typedef struct verb {
 static const verb verbs[] = {
 	{"check", cmd_check, "validate a policy and report every problem"},
 	{"run", cmd_run, "evaluate events under a policy and print the decisions"},
+	{"test", cmd_test, "run the test cases written beside a policy"},
+	{"init", cmd_init, "write a new starter policy with tests to a directory"},
+	{"simulate", cmd_simulate, "price a policy or compare two without recording anything"},
+	{"doc", cmd_doc, "render a policy as a handbook for staff (Markdown or HTML)"},
+	{"explain", cmd_explain, "explain a recorded decision in words"},
+	{"statement", cmd_statement, "a person's statement for a recorded run"},
+	{"replay", cmd_replay, "re-evaluate a recorded run and compare, or price another policy"},
+	{"verify", cmd_verify, "prove an audit database was not altered; print its head hash"},
+	{"approve", cmd_approve, "record an approval of a policy's exact hash"},
 };
 
 /* Verbs of the product that this build does not have yet. */
 static const char *const planned[] = {
-	"explain", "statement", "replay", "verify", "approve",
-	"simulate", "test", "init", "doc",
+	NULL, /* every verb of the product is in this build */
 };
 
 static void usage(FILE *f)
@@ -61,7 +69,7 @@ int main(int argc, char **argv)
 		if (strcmp(name, verbs[i].name) == 0)
 			return verbs[i].fn(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
-		if (strcmp(name, planned[i]) == 0) {
+		if (planned[i] && strcmp(name, planned[i]) == 0) {
 			cli_error("'%s' is not available in version %s yet", name, INC_VERSION);
 			return EXIT_USAGE;
 		}

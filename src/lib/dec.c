@@ -113,11 +113,23 @@ static bool mul_pow10(dec_i128 *out, dec_i128 coef, int n)
 	return true;
 }
 
-/* Strips trailing zeros of the fraction. */
+/* Strips trailing zeros of the fraction.  Coefficients that fit 64 bits
+ * (every money amount) are divided with 64-bit instructions: a 128-bit
+ * remainder is a library call, about 10x slower. */
 static dec strip(dec a)
 {
 	if (a.coef == 0) {
 		a.scale = 0;
+		return a;
+	}
+	if (a.coef >= INT64_MIN && a.coef <= INT64_MAX) {
+		int64_t c = (int64_t)a.coef;
+
+		while (a.scale > 0 && c % 10 == 0) {
+			c /= 10;
+			a.scale--;
+		}
+		a.coef = c;
 		return a;
 	}
 	while (a.scale > 0 && a.coef % 10 == 0) {
@@ -230,6 +242,15 @@ int dec_add(dec *out, dec a, dec b)
 
 	if (!scale_ok(a.scale) || !scale_ok(b.scale))
 		return DEC_EOVERFLOW;
+	if (a.scale == b.scale) {
+		/* the common case (sums of amounts at one minor unit): no
+		 * rescaling multiplications */
+		if (__builtin_add_overflow(ca, cb, &r) || r == -I128_MAX - 1)
+			return DEC_EOVERFLOW;
+		out->coef = r;
+		out->scale = a.scale;
+		return DEC_OK;
+	}
 	s = a.scale > b.scale ? a.scale : b.scale;
 	if (!mul_pow10(&ca, ca, s - a.scale) ||
 	    !mul_pow10(&cb, cb, s - b.scale))
@@ -368,8 +389,14 @@ int dec_round(dec *out, dec a, int scale, dec_rounding mode)
 	}
 	m = mag(a.coef);
 	d = (dec_u128)pow10_tab[a.scale - scale];
-	q = m / d;
-	r = m % d;
+	if (m <= UINT64_MAX && d <= UINT64_MAX) {
+		/* 64-bit division: every amount rounded to its currency */
+		q = (uint64_t)m / (uint64_t)d;
+		r = (uint64_t)m % (uint64_t)d;
+	} else {
+		q = m / d;
+		r = m % d;
+	}
 	if (round_up_mag(q, r, d, neg, mode))
 		q++; /* q <= m / 10: cannot overflow */
 	if (!from_mag(&res, q, neg))
@@ -434,37 +461,45 @@ static size_t copy_out(char *buf, size_t cap, const char *src, size_t len)
 	return len;
 }
 
-/* Writes the decimal digits of m (most significant first) into digits and
- * returns their count (1 for zero). */
-static int u128_digits(char digits[40], dec_u128 m)
-{
-	char rev[40];
-	int n = 0, i;
+/* "00".."99": two digits per division when printing a coefficient. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
-	if (m <= UINT64_MAX) {
-		/* 64-bit division is far cheaper than the 128-bit helper */
-		uint64_t v = (uint64_t)m;
-		do {
-			rev[n++] = (char)('0' + (int)(v % 10));
-			v /= 10;
-		} while (v != 0);
-		for (i = 0; i < n; i++)
-			digits[i] = rev[n - 1 - i];
-		return n;
-	}
-	do {
-		rev[n++] = (char)('0' + (int)(m % 10));
+/* Writes the decimal digits of m, most significant first, so that they end
+ * at end[-1].  Returns the number of digits (1 for zero).  Magnitudes that
+ * fit 64 bits (all money) use 64-bit division, two digits at a time: the
+ * 128-bit division helper costs about ten times more per digit. */
+static int u128_digits_back(char *end, dec_u128 m)
+{
+	char *p = end;
+
+	while (m > UINT64_MAX) {
+		*--p = (char)('0' + (int)(m % 10));
 		m /= 10;
-	} while (m != 0);
-	for (i = 0; i < n; i++)
-		digits[i] = rev[n - 1 - i];
-	return n;
+	}
+	uint64_t v = (uint64_t)m;
+	while (v >= 100) {
+		unsigned k = (unsigned)(v % 100) * 2;
+		v /= 100;
+		*--p = digit_pairs[k + 1];
+		*--p = digit_pairs[k];
+	}
+	if (v >= 10) {
+		*--p = digit_pairs[v * 2 + 1];
+		*--p = digit_pairs[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return (int)(end - p);
 }
 
 size_t dec_format(char *buf, size_t cap, dec a, int min_scale, bool group)
 {
 	/* Worst case: '-', 39 integer digits, 12 commas, '.', 30 decimals. */
-	char tmp[128], digits[72];
+	char tmp[128], dbuf[80];
+	char *digits;
 	size_t len = 0;
 	int nd, nint, i, scale;
 
@@ -474,28 +509,31 @@ size_t dec_format(char *buf, size_t cap, dec a, int min_scale, bool group)
 		min_scale = 0;
 	if (min_scale > DEC_MAX_SCALE)
 		min_scale = DEC_MAX_SCALE;
-	nd = u128_digits(digits, mag(a.coef));
+	nd = u128_digits_back(dbuf + sizeof dbuf, mag(a.coef));
+	digits = dbuf + sizeof dbuf - nd;
 	/* Left-pad with zeros so there is at least one integer digit. */
-	if (nd <= a.scale) {
-		int pad = a.scale + 1 - nd;
-
-		memmove(digits + pad, digits, (size_t)nd);
-		memset(digits, '0', (size_t)pad);
-		nd += pad;
+	while (nd <= a.scale) {
+		*--digits = '0';
+		nd++;
 	}
 	nint = nd - a.scale;
 	if (a.coef < 0)
 		tmp[len++] = '-';
-	for (i = 0; i < nint; i++) {
-		if (group && i > 0 && (nint - i) % 3 == 0)
-			tmp[len++] = ',';
-		tmp[len++] = digits[i];
+	if (!group || nint <= 3) {
+		memcpy(tmp + len, digits, (size_t)nint);
+		len += (size_t)nint;
+	} else {
+		for (i = 0; i < nint; i++) {
+			if (i > 0 && (nint - i) % 3 == 0)
+				tmp[len++] = ',';
+			tmp[len++] = digits[i];
+		}
 	}
 	scale = a.scale > min_scale ? a.scale : min_scale;
 	if (scale > 0) {
 		tmp[len++] = '.';
-		for (i = nint; i < nd; i++)
-			tmp[len++] = digits[i];
+		memcpy(tmp + len, digits + nint, (size_t)a.scale);
+		len += (size_t)a.scale;
 		for (i = a.scale; i < scale; i++)
 			tmp[len++] = '0';
 	}

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conduct.h"
+#include "plans.h"
+#include "fmt.h"
 #include "sandbox.h"
 
 /* Per person, per rule slot, per period. */
@@ -22,6 +25,7 @@ typedef struct racc {
 	dec rated;	/* MEASURE_PERIOD: sum of base x rate x factors */
 	dec running_pay;/* MEASURE_PERIOD, marginal multipliers: exact pay */
 	uint32_t n;	/* events counted */
+	uint64_t rows_used; /* MEASURE_PERIOD: rate rows used (bit i: row i+1) */
 } racc;
 
 typedef struct pstate {
@@ -29,25 +33,15 @@ typedef struct pstate {
 	dec earned;
 	bool touched;
 	bool quota_warned;
+	/* the quota of quota_period, looked up once (roster_quota is a
+	 * binary search; the default policy asks twice per deal) */
+	bool quota_cached, has_quota;
+	int32_t quota_period;
+	dec quota;
 } pstate;
 
-/* A deal a later refund may claw back: what each credited person was paid
- * under each reversible rule. */
-typedef struct deal_part {
-	uint32_t person;
-	dec pct;
-	dec *paid;	/* n_rev entries */
-	dec *reversed;	/* n_rev entries: cumulated reversal */
-} deal_part;
-
-typedef struct deal_rec {
-	const char *id;
-	date_t date;
-	dec total;	/* the deal's credited amount */
-	dec refunded;
-	size_t n_parts;
-	deal_part *parts;
-} deal_rec;
+/* A deal a later refund may claw back (deal_rec, deal_part in eval.h):
+ * what each credited person was paid under each reversible rule. */
 
 /* One credited person of the event being evaluated. */
 typedef struct part {
@@ -55,6 +49,7 @@ typedef struct part {
 	const person *who;
 	dec pct;
 	dec credit_before, credit_after;
+	bool skip;	/* dismissed before the event: earns nothing */
 } part;
 
 struct evaluator {
@@ -97,11 +92,21 @@ struct evaluator {
 	size_t cap_event_paid;
 
 	uint64_t seq;
+	/* what the sink uses: reasons and details are built only then
+	 * (eval_config.omit_*); skipping the details saves ~20% of the time
+	 * of a csv run, skipping both ~45% (bench/README.md) */
+	bool want_reason, want_detail;
+	strbuf tiers_used;	/* the "tiers" detail of a commission line */
 	strbuf reason, events, tmp;
 	strbuf detail;		/* "key":"value" pairs of the next decision */
 	strbuf detail_out;
 	strbuf scratch;
 	char *err;
+
+	struct cc_state *cc;	/* conduct and careers (conduct.h) */
+	date_t now;		/* the event's date, or the period's last day */
+
+	struct plans *plans;	/* pay plans (plans.h), NULL when unused */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -148,47 +153,60 @@ static const char *pct_str(char *buf, size_t cap, dec fraction)
 
 static void json_escape(strbuf *sb, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			sb_putc(sb, '\\');
-			sb_putc(sb, (char)c);
-		} else if (c < 0x20) {
-			sb_printf(sb, "\\u%04x", c);
-		} else {
-			sb_putc(sb, (char)c);
-		}
-	}
+	fmt_sb_json_inner(sb, s);
 }
 
 static void det(evaluator *e, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+static void det_key(evaluator *e, const char *key)
+{
+	fmt_append(&e->detail, ",\"", 2);
+	fmt_puts(&e->detail, key);
+	fmt_append(&e->detail, "\":\"", 3);
+}
+
 static void det_raw(evaluator *e, const char *key, const char *text)
 {
-	sb_puts(&e->detail, ",\"");
-	sb_puts(&e->detail, key);
-	sb_puts(&e->detail, "\":\"");
+	if (!e->want_detail)
+		return;
+	det_key(e, key);
 	json_escape(&e->detail, text);
-	sb_putc(&e->detail, '"');
+	fmt_putc(&e->detail, '"');
+}
+
+static void det_int(evaluator *e, const char *key, int64_t v)
+{
+	if (!e->want_detail)
+		return;
+	det_key(e, key);
+	fmt_sb_i64(&e->detail, v);
+	fmt_putc(&e->detail, '"');
 }
 
 static void det(evaluator *e, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!e->want_detail)
+		return;
 	sb_reset(&e->scratch);
 	va_start(ap, fmt);
 	sb_vprintf(&e->scratch, fmt, ap);
 	va_end(ap);
+	if (e->scratch.oom) /* the detail would be cut: fail at emit */
+		e->detail.oom = true;
 	det_raw(e, key, sb_cstr(&e->scratch));
 }
 
 static void det_dec(evaluator *e, const char *key, dec d)
 {
-	char b[72];
-	dec_format(b, sizeof b, d, 0, false);
-	det_raw(e, key, b);
+	if (!e->want_detail)
+		return;
+	/* a number needs no JSON escaping */
+	det_key(e, key);
+	fmt_sb_dec(&e->detail, d, 0, false);
+	fmt_putc(&e->detail, '"');
 }
 
 /* Starts a new decision: clears its reason and details. */
@@ -234,7 +252,20 @@ static void touch(evaluator *e, uint32_t pix)
 
 static bool quota_of(evaluator *e, uint32_t pix, dec *q)
 {
-	return roster_quota(e->cfg.roster, pix, e->cur_period, q);
+	pstate *ps = &e->ps[pix];
+
+	if (!ps->quota_cached || ps->quota_period != e->cur_period) {
+		ps->has_quota = roster_quota(e->cfg.roster, pix, e->cur_period,
+					     &ps->quota);
+		/* hired or leaving inside the period (plans.c) */
+		if (ps->has_quota && e->plans)
+			plans_prorate(e->plans, pix, PRORATE_QUOTA, &ps->quota);
+		ps->quota_period = e->cur_period;
+		ps->quota_cached = true;
+	}
+	if (ps->has_quota)
+		*q = ps->quota;
+	return ps->has_quota;
 }
 
 static void warn(evaluator *e, const char *file, uint64_t line,
@@ -285,19 +316,23 @@ static int emit_money(evaluator *e, const policy_version *v, const rule *r,
 	touch(e, pix);
 	if (!e->emitting) {
 		sb_reset(&e->detail);
-		return 0;
+		/* a payment to a person on hold is held (conduct.c) */
+		return cc_after_money(e->cc, v, r, pix, amt, sb_cstr(&e->events));
 	}
-	if (e->reason.oom || e->events.oom)
+	if (e->reason.oom || e->events.oom || e->detail.oom)
 		return fail(e, INC_ERROR, "out of memory");
 	sb_reset(&e->detail_out);
-	{
-		char b[72];
+	if (e->want_detail) {
 		static const char *const modes[] = {"half_up", "half_even", "down", "floor"};
-		dec_format(b, sizeof b, exact, 0, false);
-		sb_printf(&e->detail_out, "{\"exact\":\"%s\",\"rounding\":\"%s\",\"decimals\":\"%d\"",
-			  b, modes[v->rounding], who->minor);
-		sb_puts(&e->detail_out, e->detail.len ? sb_cstr(&e->detail) : "");
-		sb_putc(&e->detail_out, '}');
+		fmt_puts(&e->detail_out, "{\"exact\":\"");
+		fmt_sb_dec(&e->detail_out, exact, 0, false);
+		fmt_puts(&e->detail_out, "\",\"rounding\":\"");
+		fmt_puts(&e->detail_out, modes[v->rounding]);
+		fmt_puts(&e->detail_out, "\",\"decimals\":\"");
+		fmt_sb_i64(&e->detail_out, who->minor);
+		fmt_putc(&e->detail_out, '"');
+		fmt_append(&e->detail_out, e->detail.len ? e->detail.buf : "", e->detail.len);
+		fmt_putc(&e->detail_out, '}');
 	}
 	if (e->detail_out.oom)
 		return fail(e, INC_ERROR, "out of memory");
@@ -307,17 +342,17 @@ static int emit_money(evaluator *e, const policy_version *v, const rule *r,
 	d.kind = kind;
 	d.has_amount = true;
 	d.amount = amt;
-	d.detail = sb_cstr(&e->detail_out);
+	d.detail = e->want_detail ? sb_cstr(&e->detail_out) : NULL;
 	d.rule = r;
 	d.version = v;
 	d.events = sb_cstr(&e->events);
-	d.reason = sb_cstr(&e->reason);
+	d.reason = e->want_reason ? sb_cstr(&e->reason) : NULL;
 	e->seq++;
 	rc = e->cfg.emit(e->cfg.emit_ud, &d);
 	sb_reset(&e->detail);
 	if (rc != 0)
 		return fail(e, INC_ERROR, "output failed");
-	return 0;
+	return cc_after_money(e->cc, v, r, pix, amt, sb_cstr(&e->events));
 }
 
 /* ---- conditions -------------------------------------------------------- */
@@ -357,9 +392,10 @@ static int cond_holds(evaluator *e, const rule *r, const cond *c,
 			return c->op == COND_NE;
 		subj = fv->v;
 	} else {
-		s = c->subject == SUBJ_PERSON_ID	? who->id
-		    : c->subject == SUBJ_PERSON_LEVEL ? who->level
-						      : who->team;
+		s = c->subject == SUBJ_PERSON_ID ? who->id
+		    : c->subject == SUBJ_PERSON_LEVEL
+			? eval_person_level(e, who->index, e->now)
+			: who->team;
 		subj.type = FT_STRING;
 		subj.u.str.s = s;
 		subj.u.str.len = (uint32_t)strlen(s);
@@ -432,6 +468,10 @@ static int split_exact(const dec total, const part *parts, size_t n, int minor,
 	}
 	if (n > 64)
 		return INC_ERROR;
+	/* a total with more decimals than the currency (an amount converted
+	 * exactly, plans.c) is split exactly, to its own last decimal */
+	if (!dec_fits_scale(abs_total, minor))
+		minor = dec_normalize(abs_total).scale + 6;
 	for (size_t i = 0; i < n; i++) {
 		dec x, q;
 		if (dec_mul(&x, abs_total, parts[i].pct) != DEC_OK ||
@@ -498,24 +538,27 @@ static int band_rate(const tier_band *b, dec rate, dec *out)
 /* "tier 2 (x1.5)" or "tier 2 (9%)" */
 static void band_label(strbuf *sb, const tier_spec *t, size_t i, dec rate)
 {
-	char b[64];
+	fmt_append(sb, "tier ", 5);
+	fmt_sb_u64(sb, i + 1);
 	if (t->bands[i].is_rate) {
-		sb_printf(sb, "tier %zu (%s)", i + 1, pct_str(b, sizeof b, t->bands[i].value));
+		fmt_append(sb, " (", 2);
+		fmt_sb_pct(sb, t->bands[i].value);
 	} else {
-		dec_format(b, sizeof b, dec_normalize(t->bands[i].value), 0, false);
-		sb_printf(sb, "tier %zu (x%s)", i + 1, b);
+		fmt_append(sb, " (x", 3);
+		fmt_sb_dec(sb, dec_normalize(t->bands[i].value), 0, false);
 	}
+	fmt_putc(sb, ')');
 	(void)rate;
 }
 
 /* Pay (exact) for `amount` of base occupying [lo, lo+amount) on the measure
- * axis.  Appends the tier story to `why`. */
+ * axis.  Appends the tier story to `why` and the bands used to `used`
+ * (either may be NULL: not wanted). */
 static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 		    dec amount, dec rate, dec *pay, strbuf *why, int minor,
 		    strbuf *used)
 {
 	dec hi, total = dec_zero();
-	char b2[64];
 
 	if (dec_add(&hi, lo, amount) != DEC_OK)
 		return INC_EARITH;
@@ -533,18 +576,21 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 		if (band_rate(&t->bands[i], rate, &r) != 0 ||
 		    dec_mul(pay, amount, r) != DEC_OK)
 			return INC_EARITH;
-		sb_puts(why, ", ");
-		band_label(why, t, i, rate);
+		if (why) {
+			fmt_append(why, ", ", 2);
+			band_label(why, t, i, rate);
+		}
 		if (used)
-			sb_printf(used, "%zu", i + 1);
+			fmt_sb_u64(used, i + 1);
 		return 0;
 	}
-	/* marginal: each slice at its own band */
+	/* marginal: each slice at its own band.  The long story ("X in tier
+	 * 1 + Y in tier 2") is written into `why` as it goes and replaced by
+	 * the short form when one band held it all: no second buffer. */
 	bool have_prev = false;
 	dec prev = dec_zero();
 	size_t n_slices = 0, last_band = 0;
-	strbuf story;
-	sb_init(&story);
+	size_t mark = why ? why->len : 0;
 	for (size_t i = 0; i < t->n_bands; i++) {
 		dec ub, from, to, slice, r, p;
 		bool bounded = band_bound(t, i, has_quota, quo, &ub);
@@ -555,17 +601,26 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 			have_prev = true;
 		}
 		if (dec_sub(&slice, to, from) != DEC_OK)
-			goto overflow;
+			return INC_EARITH;
 		if (dec_sign(slice) > 0) {
 			if (band_rate(&t->bands[i], rate, &r) != 0 ||
 			    dec_mul(&p, slice, r) != DEC_OK ||
 			    dec_add(&total, total, p) != DEC_OK)
-				goto overflow;
-			sb_printf(&story, "%s %s in ", n_slices ? " +" : ",",
-				  money_str(b2, sizeof b2, slice, minor));
-			band_label(&story, t, i, r);
-			if (used)
-				sb_printf(used, "%s%zu", n_slices ? "," : "", i + 1);
+				return INC_EARITH;
+			if (why) {
+				if (n_slices)
+					fmt_append(why, " + ", 3);
+				else
+					fmt_append(why, ", ", 2);
+				fmt_sb_money(why, slice, minor);
+				fmt_append(why, " in ", 4);
+				band_label(why, t, i, r);
+			}
+			if (used) {
+				if (n_slices)
+					fmt_putc(used, ',');
+				fmt_sb_u64(used, i + 1);
+			}
 			n_slices++;
 			last_band = i;
 		}
@@ -573,18 +628,13 @@ static int tier_pay(const tier_spec *t, bool has_quota, dec quo, dec lo,
 			break;
 	}
 	*pay = total;
-	if (n_slices == 1) {
+	if (why && n_slices == 1 && !why->oom) {
 		/* one band holds it all: the short form */
-		sb_puts(why, ", ");
+		why->len = mark;
+		fmt_append(why, ", ", 2);
 		band_label(why, t, last_band, rate);
-	} else {
-		sb_puts(why, sb_cstr(&story));
 	}
-	sb_finish(&story);
 	return 0;
-overflow:
-	sb_finish(&story);
-	return INC_EARITH;
 }
 
 /* ---- rules on one event ------------------------------------------------- */
@@ -630,12 +680,20 @@ static void events_one(evaluator *e, const event *ev)
 static int rule_commission(evaluator *e, const policy_version *v,
 			   const rule *r, const event *ev, size_t n_parts)
 {
-	char b1[64], b2[64], b3[64];
+	char b1[64];
 
 	for (size_t k = 0; k < n_parts; k++) {
 		const part *pt = &e->parts[k];
 		const person *who = pt->who;
 		int rc;
+		if (pt->skip)
+			continue;
+		if (r->base_field == RULE_BASE_CREDITED) {
+			/* paid at period end on the credited total: count */
+			acc_of(e, pt->pix, r->slot)->n++;
+			touch(e, pt->pix);
+			continue;
+		}
 		const rate_row *row = pick_rate(e, r, ev, who, &rc);
 		if (rc < 0)
 			return rc;
@@ -659,30 +717,40 @@ static int rule_commission(evaluator *e, const policy_version *v,
 			if (dec_mul(&pay, units, row->rate) != DEC_OK)
 				return arith(e, r);
 			base = units;
-			sb_printf(&e->reason, "%s per unit x %s units",
-				  money_str(b1, sizeof b1, row->rate, who->minor),
-				  (dec_format(b2, sizeof b2, dec_normalize(units), 0, true), b2));
+			if (e->want_reason) {
+				fmt_sb_money(&e->reason, row->rate, who->minor);
+				fmt_puts(&e->reason, " per unit x ");
+				fmt_sb_dec(&e->reason, dec_normalize(units), 0, true);
+				fmt_puts(&e->reason, " units");
+			}
 		} else {
 			if (!ev->fields[r->base_field].present)
 				continue;
 			base = *share_of(e, ev, n_parts, r->base_field, k);
 			if (row)
 				rate = row->rate;
-			if (row)
-				sb_printf(&e->reason, "%s of %s",
-					  pct_str(b1, sizeof b1, rate),
-					  money_str(b2, sizeof b2, base, who->minor));
-			else
-				sb_printf(&e->reason, "on %s",
-					  money_str(b2, sizeof b2, base, who->minor));
-			if (n_parts > 1) {
-				dec_format(b3, sizeof b3, dec_normalize(pt->pct), 0, false);
-				sb_printf(&e->reason, " (%s%% of %s)", b3,
-					  money_str(b1, sizeof b1, ev->fields[r->base_field].v.u.d,
-						    who->minor));
+			if (e->want_reason) {
+				/* "8% of 12,500.00 (60% of 20,833.33): SW-ENT" */
+				if (row) {
+					fmt_sb_pct(&e->reason, rate);
+					fmt_puts(&e->reason, " of ");
+				} else {
+					fmt_puts(&e->reason, "on ");
+				}
+				fmt_sb_money(&e->reason, base, who->minor);
+				if (n_parts > 1) {
+					fmt_puts(&e->reason, " (");
+					fmt_sb_dec(&e->reason, dec_normalize(pt->pct), 0, false);
+					fmt_puts(&e->reason, "% of ");
+					fmt_sb_money(&e->reason, ev->fields[r->base_field].v.u.d,
+						     who->minor);
+					fmt_putc(&e->reason, ')');
+				}
+				if (row && row->label) {
+					fmt_puts(&e->reason, ": ");
+					fmt_puts(&e->reason, row->label);
+				}
 			}
-			if (row && row->label)
-				sb_printf(&e->reason, ": %s", row->label);
 		}
 		/* factors: each table's first matching row multiplies */
 		dec factor = dec_from_int(1);
@@ -696,9 +764,13 @@ static int rule_commission(evaluator *e, const policy_version *v,
 					continue;
 				if (dec_mul(&factor, factor, ft->rows[j].factor) != DEC_OK)
 					return arith(e, r);
-				if (dec_cmp(ft->rows[j].factor, dec_from_int(1)) != 0)
-					sb_printf(&e->reason, ", %s x%s", ft->name,
-						  (dec_format(b1, sizeof b1, dec_normalize(ft->rows[j].factor), 0, false), b1));
+				if (e->want_reason &&
+				    dec_cmp(ft->rows[j].factor, dec_from_int(1)) != 0) {
+					fmt_puts(&e->reason, ", ");
+					fmt_puts(&e->reason, ft->name);
+					fmt_puts(&e->reason, " x");
+					fmt_sb_dec(&e->reason, dec_normalize(ft->rows[j].factor), 0, false);
+				}
 				break;
 			}
 		}
@@ -728,34 +800,39 @@ static int rule_commission(evaluator *e, const policy_version *v,
 					return arith(e, r);
 				if (!t->bands[0].is_rate && t->method == TIER_MARGINAL) {
 					dec p;
-					strbuf dummy;
-					sb_init(&dummy);
 					rc = tier_pay(t, has_quota, quo, pt->credit_before, base, rf,
-						      &p, &dummy, who->minor, NULL);
-					sb_finish(&dummy);
+						      &p, NULL, who->minor, NULL);
 					if (rc || dec_add(&a->running_pay, a->running_pay, p) != DEC_OK)
 						return arith(e, r);
 				}
 				a->n++;
+				if (row && row - r->rates < 64)
+					a->rows_used |= UINT64_C(1) << (row - r->rates);
 				touch(e, pt->pix);
 				continue;
 			}
 			if (t) {
 				dec lo = t->measure == MEASURE_RUNNING ? pt->credit_before : dec_zero();
-				strbuf used;
-				sb_init(&used);
+				strbuf *used = e->want_detail ? &e->tiers_used : NULL;
+				if (used)
+					sb_reset(used);
 				if (tier_pay(t, has_quota, quo, lo, base, rf, &pay,
-					     &e->reason, who->minor, &used) != 0) {
-					sb_finish(&used);
+					     e->want_reason ? &e->reason : NULL, who->minor,
+					     used) != 0)
 					return arith(e, r);
+				if (used) {
+					if (used->oom) /* the detail would be cut */
+						e->detail.oom = true;
+					det_raw(e, "tiers", sb_cstr(used));
 				}
-				det(e, "tiers", "%s", sb_cstr(&used));
-				sb_finish(&used);
-				if (t->basis == TIER_ATTAINMENT && has_quota)
-					sb_printf(&e->reason, " at %s attainment",
-						  attain_str(b1, sizeof b1,
-							     t->measure == MEASURE_RUNNING ? pt->credit_after : base,
-							     quo));
+				if (e->want_reason && t->basis == TIER_ATTAINMENT && has_quota) {
+					fmt_puts(&e->reason, " at ");
+					fmt_puts(&e->reason,
+						 attain_str(b1, sizeof b1,
+							    t->measure == MEASURE_RUNNING ? pt->credit_after : base,
+							    quo));
+					fmt_puts(&e->reason, " attainment");
+				}
 			} else if (dec_mul(&pay, base, rf) != DEC_OK) {
 				return arith(e, r);
 			}
@@ -771,16 +848,16 @@ static int rule_commission(evaluator *e, const policy_version *v,
 			det_dec(e, "rate", rate);
 		}
 		if (row) {
-			det(e, "rate_row", "%zu", (size_t)(row - r->rates) + 1);
+			det_int(e, "rate_row", (int64_t)(row - r->rates) + 1);
 			if (row->label)
-				det(e, "rate_label", "%s", row->label);
+				det_raw(e, "rate_label", row->label);
 		}
 		det_dec(e, "factor", factor);
 		if (n_parts > 1)
 			det_dec(e, "share_pct", pt->pct);
 		det_dec(e, "credited_before", pt->credit_before);
 		det_dec(e, "credited_after", pt->credit_after);
-		{
+		if (e->want_detail) {
 			dec q;
 			if (quota_of(e, pt->pix, &q))
 				det_dec(e, "quota", q);
@@ -826,6 +903,8 @@ static int rule_spiff(evaluator *e, const policy_version *v, const rule *r,
 
 	for (size_t k = 0; k < n_parts; k++) {
 		const part *pt = &e->parts[k];
+		if (pt->skip)
+			continue;
 		int h = conds_hold(e, r, &r->when, ev, pt->who);
 		if (h < 0)
 			return h;
@@ -834,15 +913,24 @@ static int rule_spiff(evaluator *e, const policy_version *v, const rule *r,
 		racc *a = acc_of(e, pt->pix, r->slot);
 		dec amt;
 		begin(e);
-		sb_printf(&e->reason, "SPIFF %s", money_str(b1, sizeof b1, total, pt->who->minor));
-		if (n_parts > 1)
-			sb_printf(&e->reason, ", %s share %s",
-				  (dec_format(b2, sizeof b2, dec_normalize(pt->pct), 0, false), b2),
-				  money_str(b1, sizeof b1, amounts[k], pt->who->minor));
-		if (r->when.n > 0) {
-			sb_puts(&e->reason, ": ");
-			for (size_t i = 0; i < r->when.n; i++)
-				sb_printf(&e->reason, "%s%s", i ? ", " : "", r->when.items[i].text);
+		if (e->want_reason) {
+			/* "SPIFF 150.00, 60% share 90.00: product ~ ^SW-ENT-1" */
+			fmt_puts(&e->reason, "SPIFF ");
+			fmt_sb_money(&e->reason, total, pt->who->minor);
+			if (n_parts > 1) {
+				fmt_puts(&e->reason, ", ");
+				fmt_sb_dec(&e->reason, dec_normalize(pt->pct), 0, false);
+				fmt_puts(&e->reason, " share ");
+				fmt_sb_money(&e->reason, amounts[k], pt->who->minor);
+			}
+			if (r->when.n > 0) {
+				fmt_puts(&e->reason, ": ");
+				for (size_t i = 0; i < r->when.n; i++) {
+					if (i)
+						fmt_puts(&e->reason, ", ");
+					fmt_puts(&e->reason, r->when.items[i].text);
+				}
+			}
 		}
 		det_dec(e, "spiff_total", total);
 		if (n_parts > 1)
@@ -871,9 +959,10 @@ static int rule_spiff(evaluator *e, const policy_version *v, const rule *r,
 			if (dec_cmp(over, amt) > 0)
 				over = amt;
 			begin(e);
-			sb_printf(&e->reason, "SPIFF cap %s per period reached: %s withheld",
-				  money_str(b1, sizeof b1, r->cap, pt->who->minor),
-				  money_str(b2, sizeof b2, over, pt->who->minor));
+			if (e->want_reason)
+				sb_printf(&e->reason, "SPIFF cap %s per period reached: %s withheld",
+					  money_str(b1, sizeof b1, r->cap, pt->who->minor),
+					  money_str(b2, sizeof b2, over, pt->who->minor));
 			rc = emit_money(e, v, r, pt->pix, "cap_withheld", dec_neg(over), &amt);
 			if (rc)
 				return rc;
@@ -972,26 +1061,28 @@ static int rule_clawback(evaluator *e, const policy_version *v, const rule *r,
 				continue;
 			const person *who = &e->cfg.roster->people[dp->person];
 			begin(e);
-			sb_printf(&e->reason, "reverses %s of %s %s paid on %s (%s): refund of %s",
-				  whole ? "all" : "part",
-				  money_str(b1, sizeof b1, paid, who->minor),
-				  e->policy->rule_slot_ids[slot], d->id, d2,
-				  money_str(b2, sizeof b2, refund, who->minor));
-			if (!whole)
-				sb_printf(&e->reason, " (%s of %s refunded so far)",
-					  money_str(b3, sizeof b3, cum, who->minor),
-					  money_str(b1, sizeof b1, d->total, who->minor));
-			sb_printf(&e->reason, ", %d days after the deal", (int)days);
-			det(e, "deal", "%s", d->id);
-			det(e, "deal_date", "%s", d2);
-			det(e, "reversed_rule", "%s", e->policy->rule_slot_ids[slot]);
+			if (e->want_reason) {
+				sb_printf(&e->reason, "reverses %s of %s %s paid on %s (%s): refund of %s",
+					  whole ? "all" : "part",
+					  money_str(b1, sizeof b1, paid, who->minor),
+					  e->policy->rule_slot_ids[slot], d->id, d2,
+					  money_str(b2, sizeof b2, refund, who->minor));
+				if (!whole)
+					sb_printf(&e->reason, " (%s of %s refunded so far)",
+						  money_str(b3, sizeof b3, cum, who->minor),
+						  money_str(b1, sizeof b1, d->total, who->minor));
+				sb_printf(&e->reason, ", %d days after the deal", (int)days);
+			}
+			det_raw(e, "deal", d->id);
+			det_raw(e, "deal_date", d2);
+			det_raw(e, "reversed_rule", e->policy->rule_slot_ids[slot]);
 			det_dec(e, "deal_total", d->total);
 			det_dec(e, "refund", refund);
 			det_dec(e, "refunded_total", cum);
 			det_dec(e, "paid", paid);
-			det(e, "days", "%d", (int)days);
+			det_int(e, "days", days);
 			if (r->window_days >= 0)
-				det(e, "window_days", "%d", (int)r->window_days);
+				det_int(e, "window_days", r->window_days);
 			rc = emit_money(e, v, r, dp->person, "clawback", dec_neg(delta), &amt);
 			if (rc)
 				return rc;
@@ -1066,6 +1157,8 @@ static int run_script(evaluator *e, const policy_version *v, const rule *r,
 	if (ev) {
 		sb_reset(&e->tmp);
 		sb_append(&e->tmp, ev->id, ev->id_len);
+		if (e->tmp.oom) /* the script would see an empty id */
+			return fail(e, INC_ERROR, "out of memory");
 		in.event_id = sb_cstr(&e->tmp);
 		in.event_type = ev->type->name;
 		date_format(ed, ev->date);
@@ -1086,7 +1179,7 @@ static int run_script(evaluator *e, const policy_version *v, const rule *r,
 	in.share = share_pct;
 	in.person_id = pt->who->id;
 	in.person_name = pt->who->name;
-	in.person_level = pt->who->level;
+	in.person_level = eval_person_level(e, pt->pix, e->now);
 	in.person_team = pt->who->team;
 	in.currency = pt->who->currency;
 	in.minor = pt->who->minor;
@@ -1144,35 +1237,65 @@ static int close_commission(evaluator *e, const policy_version *v,
 	bool has_quota = quota_of(e, pix, &quo);
 	int rc;
 
+	/* base: credited pays on what the person was credited (refunds
+	 * deducted), every person active in the period */
+	bool on_credited = r->base_field == RULE_BASE_CREDITED;
+	dec period_base = on_credited ? e->ps[pix].credited : a->base;
+
 	sb_reset(&e->events);
-	if (r->tiers && r->tiers->measure == MEASURE_PERIOD && a->n > 0) {
+	if (r->tiers && r->tiers->measure == MEASURE_PERIOD &&
+	    (a->n > 0 || on_credited)) {
 		const tier_spec *t = r->tiers;
 		dec pay;
+		/* the bands and rate rows used, for explain and test coverage */
+		strbuf used;
+		sb_init(&used);
 		begin(e);
 		sb_printf(&e->reason, "period total %s",
-			  money_str(b1, sizeof b1, a->base, who->minor));
+			  money_str(b1, sizeof b1, period_base, who->minor));
 		if (t->method == TIER_MARGINAL && !t->bands[0].is_rate) {
+			dec span;
+			strbuf ignored;
 			pay = a->running_pay;
 			sb_puts(&e->reason, ", each sale at the tier it reached");
+			sb_init(&ignored);
+			(void)tier_pay(t, has_quota, quo, dec_zero(), a->base, dec_from_int(1),
+				       &span, &ignored, who->minor, &used);
+			sb_finish(&ignored);
 		} else if (t->bands[0].is_rate) {
-			if (tier_pay(t, has_quota, quo, dec_zero(), a->base, dec_from_int(1),
-				     &pay, &e->reason, who->minor, NULL) != 0)
+			if (tier_pay(t, has_quota, quo, dec_zero(), period_base, dec_from_int(1),
+				     &pay, &e->reason, who->minor, &used) != 0) {
+				sb_finish(&used);
 				return arith(e, r);
+			}
 		} else {
 			/* retroactive multiplier on the rated total */
 			dec m;
 			if (tier_pay(t, has_quota, quo, dec_zero(), a->base, dec_from_int(1),
-				     &m, &e->reason, who->minor, NULL) != 0 ||
+				     &m, &e->reason, who->minor, &used) != 0 ||
 			    dec_is_zero(a->base))
 				pay = dec_zero();
 			else if (dec_div(&m, m, a->base, 12, DEC_HALF_EVEN) != DEC_OK ||
-				 dec_mul(&pay, a->rated, m) != DEC_OK)
+				 dec_mul(&pay, a->rated, m) != DEC_OK) {
+				sb_finish(&used);
 				return arith(e, r);
+			}
 		}
+		if (used.len)
+			det(e, "tiers", "%s", sb_cstr(&used));
+		sb_reset(&used);
+		for (size_t i = 0; i < 64 && i < r->n_rates; i++)
+			if (a->rows_used & (UINT64_C(1) << i))
+				sb_printf(&used, "%s%zu", used.len ? "," : "", i + 1);
+		if (used.len)
+			det(e, "rate_rows", "%s", sb_cstr(&used));
+		sb_finish(&used);
 		if (t->basis == TIER_ATTAINMENT && has_quota)
 			sb_printf(&e->reason, " at %s attainment",
 				  attain_str(b2, sizeof b2, e->ps[pix].credited, quo));
 		sb_printf(&e->reason, " (%u events)", a->n);
+		if (on_credited)
+			det_dec(e, "credited", period_base);
 		dec amt;
 		rc = emit_money(e, v, r, pix, "commission", pay, &amt);
 		if (rc)
@@ -1234,16 +1357,21 @@ static int close_bonus(evaluator *e, const policy_version *v, const rule *r,
 	if (!band)
 		return 0;
 	if (r->target_from_level) {
-		int li = version_level(v, who->level, strlen(who->level));
+		/* the level held on the period's last day (careers.c) */
+		const char *lvl = eval_person_level(e, pix, e->now);
+		int li = version_level(v, lvl, strlen(lvl));
 		if (li < 0 || !v->levels[li].has_target_bonus) {
 			warn(e, NULL, 0, "%s: level %s has no target_bonus in version %s: rule %s pays nothing",
-			     who->id, who->level, v->label, r->id);
+			     who->id, lvl, v->label, r->id);
 			return 0;
 		}
 		target = v->levels[li].target_bonus;
 	} else {
 		target = r->target;
 	}
+	/* hired or leaving inside the period (plans.c) */
+	if (e->plans)
+		plans_prorate(e->plans, pix, PRORATE_TARGET, &target);
 	dec pay;
 	if (dec_mul(&pay, target, band->pay) != DEC_OK)
 		return arith(e, r);
@@ -1316,10 +1444,17 @@ static int period_close(evaluator *e)
 	const roster *ro = e->cfg.roster;
 	int rc = 0;
 
+	/* duties and training deadlines missed by the period's last day */
+	e->now = period_end(e->pkind, e->cur_period);
+	rc = cc_period_begin(e->cc, e->cur_period);
+	if (rc)
+		return rc;
 	/* people with a quo this period count as active even without sales */
 	for (size_t q = 0; q < ro->n_quotas; q++)
 		if (ro->quotas[q].period == e->cur_period)
 			touch(e, ro->quotas[q].person);
+	/* people a draw guarantees or recovers from, prorated quotas (plans.c) */
+	plans_period_people(e->plans, v);
 	qsort(e->touched, e->n_touched, sizeof *e->touched, cmp_u32);
 
 	for (size_t t = 0; v && t < e->n_touched && rc == 0; t++) {
@@ -1331,22 +1466,48 @@ static int period_close(evaluator *e)
 				rc = close_commission(e, v, r, pix);
 				break;
 			case RULE_BONUS:
-				rc = close_bonus(e, v, r, pix);
+				/* a person dismissed before the period's end
+				 * forfeits it (reported by conduct.c) */
+				if (!cc_forfeits(e->cc, r, pix, e->cur_period))
+					rc = close_bonus(e, v, r, pix);
 				break;
 			case RULE_CAP:
 				rc = close_cap(e, v, r, pix);
 				break;
 			case RULE_SCRIPT:
-				if (r->at_period_end) {
+				if (r->at_period_end &&
+				    !cc_forfeits(e->cc, r, pix, e->cur_period)) {
 					part pt = {.pix = pix, .who = &ro->people[pix],
 						   .pct = dec_from_int(100)};
 					rc = run_script(e, v, r, NULL, &pt, pt.pct);
 				}
 				break;
+			case RULE_OBJECTIVE: /* pay plans (plans.c) */
+				/* a bonus too: forfeited after a dismissal */
+				if (!cc_forfeits(e->cc, r, pix, e->cur_period))
+					rc = plans_close_rule(e->plans, v, r, pix);
+				break;
 			default:
 				break;
 			}
 		}
+		/* draws see everything the person earned in the period */
+		if (rc == 0)
+			rc = plans_close_person(e->plans, v, pix);
+	}
+	/* fines carried over, appraisal, demotions and promotions */
+	if (rc == 0)
+		rc = cc_period_end(e->cc, v, e->cur_period);
+	/* everyone's figures for the period (inc_run_options.period_figures) */
+	for (size_t t = 0; rc == 0 && e->cfg.totals && e->emitting && v &&
+			   t < e->n_touched; t++) {
+		uint32_t pix = e->touched[t];
+		eval_totals tt = {.period = e->cur_period, .who = &ro->people[pix],
+				  .credited = e->ps[pix].credited,
+				  .earned = e->ps[pix].earned};
+		tt.has_quota = quota_of(e, pix, &tt.quota);
+		if (e->cfg.totals(e->cfg.totals_ud, &tt) != 0)
+			rc = fail(e, INC_ERROR, "output failed");
 	}
 	/* reset the period state of everyone touched */
 	for (size_t t = 0; t < e->n_touched; t++) {
@@ -1355,6 +1516,7 @@ static int period_close(evaluator *e)
 		memset(acc_of(e, pix, 0), 0, sizeof(racc) * e->n_slots);
 	}
 	e->n_touched = 0;
+	plans_period_reset(e->plans);
 	return rc;
 }
 
@@ -1382,6 +1544,7 @@ static int remember_deal(evaluator *e, const event *ev, size_t n_parts)
 	if (!d)
 		return fail(e, INC_ERROR, "out of memory");
 	d->id = arena_strndup(&e->deal_mem, ev->id, ev->id_len);
+	d->type_slot = ev->type->slot;
 	d->date = ev->date;
 	int cf = ev->type->credit_field;
 	if (cf < 0)
@@ -1436,6 +1599,13 @@ int eval_event(evaluator *e, const event *ev, char **err)
 	int rc = 0;
 	size_t n_parts;
 
+	/* dated in a period an earlier run closed (--state-in): counted and
+	 * reported by conduct.c, not evaluated again */
+	rc = cc_event_closed(e->cc, ev);
+	if (rc) {
+		rc = rc < 0 ? rc : 0;
+		goto done;
+	}
 	if (!e->have_period) {
 		e->cur_period = p;
 		e->have_period = true;
@@ -1455,6 +1625,19 @@ int eval_event(evaluator *e, const event *ev, char **err)
 	/* before the period: evaluated silently so that state (deals a refund
 	 * may reverse) is the same as in a run over everything */
 	e->emitting = !e->cfg.has_period || p == e->cfg.period;
+	e->now = ev->date;
+	/* duties and deadlines missed by this date; an event of a dismissed
+	 * person is reported and not evaluated (conduct.c) */
+	rc = cc_event_begin(e->cc, ev);
+	if (rc) {
+		rc = rc < 0 ? rc : 0;
+		goto done;
+	}
+	/* pay plans: amounts in another currency converted, a windfall deal
+	 * limited; ev may become a copy with the changed amounts (plans.c) */
+	rc = plans_event_begin(e->plans, &ev);
+	if (rc)
+		goto done;
 
 	/* who is credited, and with what share */
 	const field_value *sp = ty->split_field >= 0 ? &ev->fields[ty->split_field] : NULL;
@@ -1470,6 +1653,7 @@ int eval_event(evaluator *e, const event *ev, char **err)
 		pt->pix = (sp && sp->present) ? sp->parts[k].person : ev->person;
 		pt->who = &e->cfg.roster->people[pt->pix];
 		pt->pct = (sp && sp->present) ? sp->parts[k].pct : dec_from_int(100);
+		pt->skip = n_parts > 1 && cc_part_dismissed(e->cc, ev, pt->pix);
 	}
 	memset(e->event_paid, 0, sizeof(dec) * n_parts * e->n_rev);
 	for (size_t f = 0; f < ty->n_fields; f++) {
@@ -1487,6 +1671,9 @@ int eval_event(evaluator *e, const event *ev, char **err)
 		part *pt = &e->parts[k];
 		pstate *ps = &e->ps[pt->pix];
 		pt->credit_before = ps->credited;
+		pt->credit_after = ps->credited;
+		if (pt->skip)
+			continue;
 		if (ty->credit_field >= 0 && ev->fields[ty->credit_field].present &&
 		    dec_add(&ps->credited, ps->credited,
 			    *share_of(e, ev, n_parts, ty->credit_field, k)) != DEC_OK) {
@@ -1497,6 +1684,10 @@ int eval_event(evaluator *e, const event *ev, char **err)
 		touch(e, pt->pix);
 	}
 
+	/* violations, training, reports, approvals (conduct.c, careers.c) */
+	rc = cc_event(e->cc, ev);
+	if (rc)
+		goto done;
 	for (size_t i = 0; i < v->n_rules && rc == 0; i++) {
 		const rule *r = &v->rules[i];
 		if (r->on_type < 0 || &v->types[r->on_type] != ty || r->at_period_end)
@@ -1525,6 +1716,8 @@ int eval_event(evaluator *e, const event *ev, char **err)
 			break;
 		case RULE_SCRIPT:
 			for (size_t k = 0; k < n_parts && rc == 0; k++) {
+				if (e->parts[k].skip)
+					continue;
 				int h = conds_hold(e, r, &r->when, ev, e->parts[k].who);
 				if (h < 0) {
 					rc = h;
@@ -1534,13 +1727,21 @@ int eval_event(evaluator *e, const event *ev, char **err)
 					rc = run_script(e, v, r, ev, &e->parts[k], e->parts[k].pct);
 			}
 			break;
+		case RULE_OVERRIDE:
+		case RULE_EARNING: /* pay plans (plans.c) */
+			rc = plans_rule_event(e->plans, v, r, ev, n_parts);
+			break;
 		default:
 			break;
 		}
 	}
+	/* holds, cancelled holds, reversed overrides, activity counts */
+	if (rc == 0)
+		rc = plans_event_end(e->plans, ev, n_parts);
 	/* only deals that some refund refers to need remembering: memory
 	 * grows with refunded deals, not with all deals */
-	if (rc == 0 && ev->referenced && e->deal_type[ty->slot])
+	if (rc == 0 && (ev->referenced || e->cfg.keep_all_deals) &&
+	    e->deal_type[ty->slot])
 		rc = remember_deal(e, ev, n_parts);
 done:
 	if (rc && err) {
@@ -1586,6 +1787,9 @@ int eval_create(evaluator **out, const eval_config *cfg, char **err)
 	e->pkind = p->versions[0].period;
 	e->n_people = cfg->roster->n_people;
 	e->n_slots = p->n_rule_slots ? p->n_rule_slots : 1;
+	e->want_reason = !cfg->omit_reason;
+	e->want_detail = !cfg->omit_detail;
+	sb_init(&e->tiers_used);
 	sb_init(&e->reason);
 	sb_init(&e->events);
 	sb_init(&e->tmp);
@@ -1629,6 +1833,12 @@ int eval_create(evaluator **out, const eval_config *cfg, char **err)
 			}
 		}
 	}
+	if (cc_create(&e->cc, e) != 0)
+		goto oom;
+	if (plans_create(&e->plans, e, cfg, err) != 0) {
+		eval_destroy(e);
+		return INC_ERROR;
+	}
 	*out = e;
 	return 0;
 oom:
@@ -1642,6 +1852,8 @@ void eval_destroy(evaluator *e)
 {
 	if (!e)
 		return;
+	cc_destroy(e->cc);
+	plans_destroy(e->plans);
 	if (e->sandboxes)
 		for (size_t i = 0; i < e->policy->n_versions; i++)
 			sandbox_destroy(e->sandboxes[i]);
@@ -1659,6 +1871,7 @@ void eval_destroy(evaluator *e)
 	free(e->parts);
 	free(e->shares);
 	free(e->event_paid);
+	sb_finish(&e->tiers_used);
 	sb_finish(&e->reason);
 	sb_finish(&e->events);
 	sb_finish(&e->tmp);
@@ -1667,4 +1880,214 @@ void eval_destroy(evaluator *e)
 	sb_finish(&e->scratch);
 	free(e->err);
 	free(e);
+}
+
+/* ---- for the conduct and careers modules (eval.h) ----------------------- */
+
+int eval_emit_extra(evaluator *e, const eval_extra *x, dec *rounded)
+{
+	const person *who = &e->cfg.roster->people[x->person];
+	eval_decision d;
+	strbuf out;
+	dec amt = dec_zero();
+	int rc;
+
+	if (x->has_amount) {
+		if (dec_round(&amt, x->exact, who->minor, x->version->rounding) != DEC_OK)
+			return arith(e, x->rule);
+		if (dec_add(&e->ps[x->person].earned, e->ps[x->person].earned, amt) != DEC_OK)
+			return arith(e, x->rule);
+	}
+	if (rounded)
+		*rounded = amt;
+	touch(e, x->person);
+	if (!e->emitting)
+		return 0;
+	sb_init(&out);
+	sb_putc(&out, '{');
+	if (x->has_amount) {
+		char b[72];
+		static const char *const modes[] = {"half_up", "half_even", "down", "floor"};
+		dec_format(b, sizeof b, x->exact, 0, false);
+		sb_printf(&out, "\"exact\":\"%s\",\"rounding\":\"%s\",\"decimals\":\"%d\"",
+			  b, modes[x->version->rounding], who->minor);
+		sb_puts(&out, x->detail ? x->detail : "");
+	} else if (x->detail && x->detail[0] == ',') {
+		sb_puts(&out, x->detail + 1);
+	}
+	sb_putc(&out, '}');
+	if (out.oom) {
+		sb_finish(&out);
+		return fail(e, INC_ERROR, "out of memory");
+	}
+	memset(&d, 0, sizeof d);
+	d.period = e->cur_period;
+	d.who = who;
+	d.kind = x->kind;
+	d.has_amount = x->has_amount;
+	d.amount = amt;
+	d.detail = e->want_detail ? sb_cstr(&out) : NULL;
+	d.rule = x->rule;
+	d.version = x->version;
+	d.events = x->events ? x->events : "";
+	d.reason = !e->want_reason ? NULL : x->reason ? x->reason : "";
+	e->seq++;
+	rc = e->cfg.emit(e->cfg.emit_ud, &d);
+	sb_finish(&out);
+	return rc ? fail(e, INC_ERROR, "output failed") : 0;
+}
+
+int eval_error(evaluator *e, int code, const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	free(e->err);
+	e->err = sb.oom ? NULL : strdup(sb_cstr(&sb));
+	sb_finish(&sb);
+	return code;
+}
+
+void eval_warning(evaluator *e, const char *file, uint64_t line,
+		  const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	if (!e->emitting)
+		return;
+	sb_init(&sb);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	warn(e, file, line, "%s", sb_cstr(&sb));
+	sb_finish(&sb);
+}
+
+const inc_policy *eval_policy(const evaluator *e) { return e->policy; }
+const roster *eval_roster(const evaluator *e) { return e->cfg.roster; }
+inc_run_stats *eval_stats(const evaluator *e) { return e->cfg.stats; }
+int32_t eval_period(const evaluator *e) { return e->cur_period; }
+struct cc_state *eval_cc(const evaluator *e) { return e->cc; }
+
+void eval_figures(const evaluator *e, uint32_t pix, dec *credited,
+		  bool *has_quota, dec *quo)
+{
+	*credited = e->ps[pix].credited;
+	*has_quota = roster_quota(e->cfg.roster, pix, e->cur_period, quo);
+	/* hired or leaving inside the period (plans.c) */
+	if (*has_quota && e->plans)
+		plans_prorate(e->plans, pix, PRORATE_QUOTA, quo);
+}
+
+int eval_conds(evaluator *e, const rule *r, const cond_list *l,
+	       const event *ev, uint32_t pix)
+{
+	if (!ev) {
+		/* period end: only person tests exist (the loader refuses
+		 * field tests on rules without an event) */
+		for (size_t i = 0; i < l->n; i++)
+			if (l->items[i].subject == SUBJ_FIELD)
+				return 0;
+	}
+	return conds_hold(e, r, l, ev, &e->cfg.roster->people[pix]);
+}
+
+const char *eval_person_level(const evaluator *e, uint32_t pix, date_t d)
+{
+	const char *lvl = e->cc ? cc_level_at(e->cc, pix, d) : NULL;
+	return lvl ? lvl : e->cfg.roster->people[pix].level;
+}
+
+void eval_resume(evaluator *e, int32_t last_closed)
+{
+	e->cur_period = last_closed + 1;
+	e->have_period = true;
+}
+
+size_t eval_deal_count(const evaluator *e) { return e->n_deals; }
+const deal_rec *eval_deal_at(const evaluator *e, size_t i) { return e->deal_recs[i]; }
+uint32_t eval_rev_count(const evaluator *e) { return e->n_rev; }
+
+uint32_t eval_rev_slot(const evaluator *e, uint32_t i)
+{
+	for (uint32_t s = 0; s < e->n_slots; s++)
+		if (e->rev_ix[s] == (int32_t)i)
+			return s;
+	return UINT32_MAX;
+}
+
+int32_t eval_rev_index(const evaluator *e, uint32_t slot)
+{
+	return slot < e->n_slots ? e->rev_ix[slot] : -1;
+}
+
+int eval_deal_restore(evaluator *e, const deal_rec *src)
+{
+	deal_rec *d = arena_alloc(&e->deal_mem, sizeof *d);
+	size_t len = strlen(src->id);
+
+	if (!d)
+		return fail(e, INC_ERROR, "out of memory");
+	*d = *src;
+	d->id = arena_strndup(&e->deal_mem, src->id, len);
+	d->parts = arena_alloc(&e->deal_mem, sizeof *d->parts * (src->n_parts ? src->n_parts : 1));
+	if (!d->id || !d->parts)
+		return fail(e, INC_ERROR, "out of memory");
+	for (size_t k = 0; k < src->n_parts; k++) {
+		d->parts[k] = src->parts[k];
+		d->parts[k].paid = d->parts[k].reversed = NULL;
+		if (e->n_rev) {
+			dec *p = arena_alloc(&e->deal_mem, sizeof(dec) * e->n_rev * 2);
+			if (!p)
+				return fail(e, INC_ERROR, "out of memory");
+			memcpy(p, src->parts[k].paid, sizeof(dec) * e->n_rev);
+			memcpy(p + e->n_rev, src->parts[k].reversed, sizeof(dec) * e->n_rev);
+			d->parts[k].paid = p;
+			d->parts[k].reversed = p + e->n_rev;
+		}
+	}
+	uint32_t ix = (uint32_t)e->n_deals;
+	int r = strmap_put(&e->deals, d->id, len, ix, NULL);
+	if (r < 0 || grow((void **)&e->deal_recs, &e->cap_deals, e->n_deals + 1,
+			  sizeof *e->deal_recs))
+		return fail(e, INC_ERROR, "out of memory");
+	if (r == 0)
+		return fail(e, INC_EINPUT, "deal %s is in the state twice", d->id);
+	e->deal_recs[e->n_deals++] = d;
+	return 0;
+}
+
+/* ---- for the pay-plan module (eval.h, plans.c) -------------------------- */
+
+int eval_book(evaluator *e, uint32_t pix, uint32_t slot, dec amount)
+{
+	racc *a = acc_of(e, pix, slot);
+	return dec_add(&a->paid, a->paid, amount) == DEC_OK ? 0 : arith(e, NULL);
+}
+
+dec eval_rule_paid(const evaluator *e, uint32_t pix, uint32_t slot)
+{
+	return e->acc[(size_t)pix * e->n_slots + slot].paid;
+}
+
+dec eval_earned(const evaluator *e, uint32_t pix) { return e->ps[pix].earned; }
+void eval_touch(evaluator *e, uint32_t pix) { touch(e, pix); }
+bool eval_emitting(const evaluator *e) { return e->emitting; }
+
+void eval_part(const evaluator *e, size_t k, uint32_t *pix, dec *pct,
+	       bool *skip)
+{
+	*pix = e->parts[k].pix;
+	*pct = e->parts[k].pct;
+	*skip = e->parts[k].skip;
+}
+
+dec eval_share(const evaluator *e, size_t n_parts, int field, size_t k)
+{
+	return e->shares[(size_t)field * n_parts + k];
 }

@@ -168,6 +168,9 @@ struct evsrc {
 	ixent *index;
 	size_t n_index, cap_index;
 	size_t id_common; /* bytes every accepted id starts with */
+	bool numeric;	  /* input: ids: numeric (see id_cmp) */
+	int num_shift;	  /* numeric index keys: leading zero bits of the
+			     largest id */
 	date_t min_date;  /* earliest date in the index */
 	int date_bits;	  /* bits of (latest - earliest) date */
 
@@ -181,6 +184,10 @@ struct evsrc {
 	int failed;
 
 	const char **person_ids; /* for "did you mean", built on demand */
+	/* the line's `currency` field (plans.h): its code and minor unit,
+	 * or ev_minor -1 for the person's pay currency */
+	int ev_minor;
+	char ev_ccy[8];
 	uint32_t *waiting; /* max_fields: refs of a line to settle later */
 	char msg[MSG];
 	char hint[160];
@@ -245,6 +252,39 @@ static int bytes_cmp(const char *a, size_t na, const char *b, size_t nb)
 	if (c)
 		return c;
 	return (na > nb) - (na < nb);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/* Numbers (digit strings): by value, leading zeros aside; the same value
+ * written differently ("07", "7") by its bytes. */
+static int num_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t za = 0, zb = 0;
+	int c;
+
+	while (za + 1 < na && a[za] == '0')
+		za++;
+	while (zb + 1 < nb && b[zb] == '0')
+		zb++;
+	if (na - za != nb - zb)
+		return na - za < nb - zb ? -1 : 1;
+	c = memcmp(a + za, b + zb, na - za);
+	return c ? c : bytes_cmp(a, na, b, nb);
+}
+
+/* The order of two ids of one day: byte by byte, or with `input: ids:
+ * numeric` as numbers (every id was checked to be one in pass 1). */
+static int id_cmp(const evsrc *s, const char *a, size_t na, const char *b,
+		  size_t nb)
+{
+	return s->numeric ? num_cmp(a, na, b, nb) : bytes_cmp(a, na, b, nb);
 }
 
 static const char *msg_err(evsrc *s, const char *fmt, ...)
@@ -366,7 +406,7 @@ static int entry_cmp(const evsrc *s, uint32_t a, uint32_t b)
 
 	if (x->date != y->date)
 		return x->date < y->date ? -1 : 1;
-	return bytes_cmp(id_of(s, a), x->len, id_of(s, b), y->len);
+	return id_cmp(s, id_of(s, a), x->len, id_of(s, b), y->len);
 }
 
 /* ---- the policy, prepared --------------------------------------------- */
@@ -376,9 +416,17 @@ static int entry_cmp(const evsrc *s, uint32_t a, uint32_t b)
  * per-type maps between fields and columns. */
 static int prepare(evsrc *s)
 {
-	static const char *const base[C_BASE] = {"id", "date", "type",
-						 "person"};
+	static const char *const std_base[C_BASE] = {"id", "date", "type",
+						     "person"};
 	const inc_policy *p = s->policy;
+	/* the names `input:` gives them (every version gives the same; a
+	 * model built without the loader has none) */
+	const char *base[C_BASE];
+
+	for (size_t c = 0; c < C_BASE; c++)
+		base[c] = p->n_versions && p->versions[0].input.columns[c]
+			      ? p->versions[0].input.columns[c]
+			      : std_base[c];
 	strmap names;
 	size_t cap = C_BASE, i, k;
 	int rc = -1;
@@ -654,7 +702,9 @@ static const char *parse_value(evsrc *s, const field_def *fd,
 		return NULL;
 	case FT_MONEY:
 	case FT_DECIMAL: {
-		int max = fd->type == FT_DECIMAL ? 18 : who->minor;
+		int max = fd->type == FT_DECIMAL ? 18
+			  : s->ev_minor >= 0	 ? s->ev_minor
+						 : who->minor;
 
 		rc = dec_parse(&val->u.d, f->s, f->len, false);
 		if (rc == DEC_OK && dec_fits_scale(val->u.d, max)) {
@@ -677,7 +727,7 @@ static const char *parse_value(evsrc *s, const field_def *fd,
 		return msg_err(s, "%s %s has %d decimal%s; %s allows %d",
 			       fd->name, v, (int)dec_normalize(val->u.d).scale,
 			       dec_normalize(val->u.d).scale == 1 ? "" : "s",
-			       who->currency, who->minor);
+			       s->ev_minor >= 0 ? s->ev_ccy : who->currency, max);
 	}
 	case FT_INTEGER: {
 		const char *p = f->s, *e = f->s + f->len;
@@ -773,6 +823,13 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 		rec_quote(v, sizeof v, f[C_ID].s, f[C_ID].len);
 		return msg_err(s, "event id '%s' %s", v, why);
 	}
+	if (pass1 && s->numeric && !all_digits(f[C_ID].s, f[C_ID].len)) {
+		rec_quote(v, sizeof v, f[C_ID].s, f[C_ID].len);
+		snprintf(s->hint, sizeof s->hint,
+			 "the policy's `input: ids: numeric` orders ids as "
+			 "numbers");
+		return msg_err(s, "event id '%s' is not a number", v);
+	}
 	ev->id = f[C_ID].s;
 	ev->id_len = f[C_ID].len;
 	ev->file = file;
@@ -827,6 +884,28 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 			    s, "field '%s' is not declared for event type '%s'",
 			    s->cols[c], ti->t->name);
 	}
+	/* money in the currency its `currency` field names (plans.h) */
+	s->ev_minor = -1;
+	{
+		int cf = plans_currency_field(vi->v, ti->t);
+		const rec_field *cv = cf >= 0 ? &f[ti->fcol[cf]] : NULL;
+		if (cv && !rec_empty(cv)) {
+			int mu = cv->len < sizeof s->ev_ccy
+				     ? currency_minor_unit(vi->v, cv->s, cv->len)
+				     : -1;
+			if (mu < 0 && ti->t->fields[cf].type == FT_ENUM) {
+				/* not one of its values: the enum check says so */
+			} else if (mu < 0) {
+				rec_quote(v, sizeof v, cv->s, cv->len);
+				return msg_err(s, "currency '%s' is not a currency "
+						  "code the policy knows", v);
+			} else {
+				memcpy(s->ev_ccy, cv->s, cv->len);
+				s->ev_ccy[cv->len] = '\0';
+				s->ev_minor = mu;
+			}
+		}
+	}
 	ev->fields = st->fields;
 	for (i = 0; i < ti->t->n_fields; i++) {
 		const field_def *fd = &ti->t->fields[i];
@@ -850,6 +929,9 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 				  st->parts + MAX_SPLIT * n_split);
 		if (why)
 			return why;
+		/* sign: negative: the event's money counts against the person */
+		if (ti->t->negative && fd->type == FT_MONEY)
+			fv->v.u.d = dec_neg(fv->v.u.d);
 		if (fd->type == FT_SPLIT)
 			n_split++;
 	}
@@ -879,9 +961,24 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 	} else if (rlen <= 128) {
 		ix = ids_find(&s->ids, ref, rlen,
 			      (uint32_t)hash_bytes(ref, rlen), &slot);
-		if (ix < 0) {
-			if (!final)
-				return 1;
+		uint32_t kslot = 0;
+		date_t kdate = 0;
+		if (ix >= 0) {
+			/* an event of this input */
+		} else if (s->ctx->known_id &&
+			   s->ctx->known_id(s->ctx->known_ud, ref, rlen,
+					    &kslot, &kdate)) {
+			/* a deal of an earlier run (--state-in) */
+			if (fd->ref_type < 0 ||
+			    kslot == v->types[fd->ref_type].slot)
+				return 0;
+			snprintf(s->hint, sizeof s->hint,
+				 "'%s' (from --state-in) is another type "
+				 "of event",
+				 rv);
+		} else if (!final) {
+			return 1;
+		} else {
 			snprintf(s->hint, sizeof s->hint,
 				 "no accepted event has the id '%s'", rv);
 		}
@@ -908,7 +1005,7 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 				 rv, other);
 		} else if (r->date > date ||
 			   (r->date == date &&
-			    bytes_cmp(ref, rlen, id, id_len) > 0)) {
+			    id_cmp(s, ref, rlen, id, id_len) > 0)) {
 			date_format(d, r->date);
 			snprintf(s->hint, sizeof s->hint,
 				 "'%s' is dated %s, after this event", rv, d);
@@ -1056,7 +1153,9 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 	ix = ids_add(&s->ids, ev->id, ev->id_len, h, slot, &proto);
 	if (ix < 0 || !bit_set(ef, rc->index))
 		goto oom;
-	if (ix == 0) {
+	if (s->numeric) {
+		/* index keys of numbers do not use the common prefix */
+	} else if (ix == 0) {
 		s->id_common = ev->id_len;
 	} else {
 		const char *first = s->ids.bytes; /* id 0 */
@@ -1207,8 +1306,9 @@ static int open_file(evsrc *s, size_t fi, const char *path)
 		if (!rec_has_column(ef->rd, c)) {
 			set_err(s,
 				"%s:1: the header has no '%s' column (event "
-				"files need id,date,type,person)",
-				path, s->cols[c]);
+				"files need %s,%s,%s,%s)",
+				path, s->cols[c], s->cols[C_ID], s->cols[C_DATE],
+				s->cols[C_TYPE], s->cols[C_PERSON]);
 			return INC_EINPUT;
 		}
 	return 0;
@@ -1222,9 +1322,23 @@ static uint64_t ix_key(const evsrc *s, date_t d, const char *id, size_t len)
 {
 	uint64_t p = 0, off = (uint64_t)((int64_t)d - s->min_date);
 
-	/* ids hold no NUL: padding with zeros keeps bytewise order */
-	for (size_t i = s->id_common; i < s->id_common + 8; i++)
-		p = p << 8 | (i < len ? (unsigned char)id[i] : 0);
+	if (s->numeric) {
+		/* the number (saturated), its top bit moved to bit 63 */
+		for (size_t i = 0; i < len; i++) {
+			uint64_t dg = (uint64_t)(id[i] - '0');
+			if (p > (UINT64_MAX - dg) / 10) {
+				p = UINT64_MAX;
+				break;
+			}
+			p = p * 10 + dg;
+		}
+		p = p > (UINT64_MAX >> s->num_shift) ? UINT64_MAX
+						      : p << s->num_shift;
+	} else {
+		/* ids hold no NUL: padding with zeros keeps bytewise order */
+		for (size_t i = s->id_common; i < s->id_common + 8; i++)
+			p = p << 8 | (i < len ? (unsigned char)id[i] : 0);
+	}
 	if (s->date_bits == 0)
 		return p;
 	return off << (64 - s->date_bits) | p >> s->date_bits;
@@ -1374,6 +1488,22 @@ static int build_index(evsrc *s)
 		       ((uint64_t)((int64_t)hi - lo) >> s->date_bits) != 0)
 			s->date_bits++;
 	}
+	if (s->numeric) {
+		/* leading zero bits of the largest number, for ix_key */
+		size_t maxlen = 0;
+
+		for (size_t i = 0; i < s->n_index; i++) {
+			const char *id = id_of(s, s->index[i].entry);
+			size_t n = IX_ID_LEN(&s->index[i]), z = 0;
+
+			while (z + 1 < n && id[z] == '0')
+				z++;
+			if (n - z > maxlen)
+				maxlen = n - z;
+		}
+		/* 10^maxlen - 1 < 2^(4 * maxlen) bounds the value's bits */
+		s->num_shift = maxlen >= 16 ? 0 : 64 - 4 * (int)maxlen;
+	}
 	/* the entries are in file order, so are their ids: no cache misses */
 	for (size_t i = 0; i < s->n_index; i++) {
 		ixent *x = &s->index[i];
@@ -1406,6 +1536,8 @@ int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
 	s->ctx = ctx;
 	s->policy = ctx->policy;
 	s->ro = r;
+	s->numeric = s->policy->n_versions > 0 &&
+		     s->policy->versions[0].input.numeric_ids;
 	arena_init(&s->mem);
 	if (n_paths > MAX_FILES) {
 		set_err(s, "too many event files (at most %d)", MAX_FILES);
@@ -1546,11 +1678,11 @@ static int advance(evsrc *s, stream *st)
 	return 0;
 }
 
-static bool before(const stream *a, const stream *b)
+static bool before(const evsrc *s, const stream *a, const stream *b)
 {
 	if (a->ev.date != b->ev.date)
 		return a->ev.date < b->ev.date;
-	return bytes_cmp(a->ev.id, a->ev.id_len, b->ev.id, b->ev.id_len) < 0;
+	return id_cmp(s, a->ev.id, a->ev.id_len, b->ev.id, b->ev.id_len) < 0;
 }
 
 static void sift_down(evsrc *s, size_t i)
@@ -1562,9 +1694,9 @@ static void sift_down(evsrc *s, size_t i)
 		size_t l = 2 * i + 1, m = i;
 		stream *t;
 
-		if (l < n && before(h[l], h[m]))
+		if (l < n && before(s, h[l], h[m]))
 			m = l;
-		if (l + 1 < n && before(h[l + 1], h[m]))
+		if (l + 1 < n && before(s, h[l + 1], h[m]))
 			m = l + 1;
 		if (m == i)
 			return;

@@ -52,6 +52,12 @@ typedef struct input_ctx {
 	void *ud;
 	inc_run_stats *stats;
 	char *errmsg;		/* malloc'd message for INC_EINPUT/INC_ERROR */
+	/* Events of an earlier run that a ref may name (the deals of
+	 * --state-in, state.c): true with the event's type slot and date.
+	 * NULL: none. */
+	bool (*known_id)(void *ud, const char *id, size_t len,
+			 uint32_t *type_slot, date_t *date);
+	void *known_ud;
 } input_ctx;
 
 void roster_init(roster *r);

@@ -65,6 +65,7 @@ typedef struct event_type {
 	size_t n_fields;
 	int credit_field; /* FT_MONEY field credited toward quota, or -1 */
 	int split_field;  /* FT_SPLIT field, or -1 */
+	bool negative;	  /* `sign: negative`: money fields are read negated */
 	src_loc loc;
 } event_type;
 
@@ -162,8 +163,28 @@ typedef struct param {
 } param;
 
 typedef enum rule_kind {
-	RULE_COMMISSION, RULE_SPIFF, RULE_BONUS, RULE_CLAWBACK, RULE_CAP, RULE_SCRIPT
+	RULE_COMMISSION, RULE_SPIFF, RULE_BONUS, RULE_CLAWBACK, RULE_CAP, RULE_SCRIPT,
+	/* conduct and careers (model_conduct.h, conduct.c, careers.c) */
+	RULE_DISCIPLINE, RULE_DUTY, RULE_TRAINING, RULE_PROMOTION, RULE_DEMOTION,
+	RULE_APPRAISAL,
+	/* pay plans (plans.h, plans.c, policy_plans.c) */
+	RULE_OVERRIDE, RULE_DRAW, RULE_OBJECTIVE, RULE_WINDFALL, RULE_EARNING
 } rule_kind;
+
+/* Compiled specs of the pay-plan kinds and version settings, in plans.h. */
+struct plan_rule;
+struct plan_version;
+
+/* Compiled specs of the conduct and careers kinds, in model_conduct.h. */
+struct discipline_spec;
+struct duty_spec;
+struct training_spec;
+struct career_spec;
+struct appraisal_spec;
+
+/* rule.base_field of `base: credited`: the person's credited total for
+ * the period (with tiers measured over the period). */
+#define RULE_BASE_CREDITED (-2)
 
 typedef struct rule {
 	const char *id;
@@ -177,7 +198,8 @@ typedef struct rule {
 	cond_list when;
 
 	/* commission */
-	int base_field;		 /* FT_MONEY field; default the credit field */
+	int base_field;		 /* FT_MONEY field; default the credit field;
+				  * RULE_BASE_CREDITED: the credited total */
 	int units_field;	 /* FT_INTEGER field for per-unit rates, or -1 */
 	bool select_most_specific;
 	rate_row *rates;
@@ -218,6 +240,16 @@ typedef struct rule {
 	int script;		 /* index into version.scripts */
 	const char *function;
 	param params;		 /* PV_MAP, possibly empty */
+
+	/* conduct and careers kinds: the one matching `kind`, else NULL */
+	struct discipline_spec *discipline;
+	struct duty_spec *duty;
+	struct training_spec *training;
+	struct career_spec *career;	 /* promotion, demotion */
+	struct appraisal_spec *appraisal;
+
+	/* pay-plan kinds (override, draw, objective, windfall, earning) */
+	struct plan_rule *plan;
 } rule;
 
 typedef struct level {
@@ -238,6 +270,15 @@ typedef struct currency_def {
 	const char *code;
 	int minor;
 } currency_def;
+
+/* `input:` of a version: how the event files are read (policy_input.c). */
+#define INPUT_N_COLUMNS 4
+typedef struct input_spec {
+	/* the names of the id, date, type and person columns */
+	const char *columns[INPUT_N_COLUMNS];
+	bool numeric_ids; /* ids are numbers, ordered as numbers */
+	src_loc loc;	  /* of the `input:` key; line 0 when absent */
+} input_spec;
 
 typedef struct policy_version {
 	const char *policy_name;
@@ -260,6 +301,10 @@ typedef struct policy_version {
 	size_t n_rules;
 	script *scripts;
 	size_t n_scripts;
+	/* proration, currency conversion, event currency fields (plans.h);
+	 * NULL when the version uses none of them */
+	struct plan_version *plans;
+	input_spec input; /* `input:` (policy_input.c) */
 } policy_version;
 
 typedef struct policy_file {
@@ -297,5 +342,8 @@ int event_type_field(const event_type *t, const char *name);
 int version_event_type(const policy_version *v, const char *name, size_t len);
 /* Level index by id, or -1. */
 int version_level(const policy_version *v, const char *id, size_t len);
+/* Index of the `currency` field of event type t of version v (the
+ * currency of the event's money fields, plans.h), or -1. */
+int plans_currency_field(const policy_version *v, const event_type *t);
 
 #endif

@@ -49,6 +49,10 @@ typedef struct ploader {
 				 "" for none: prefix of every display name */
 	const char *root_dir; /* directory that scripts are relative to */
 	char *root_real;      /* its realpath (malloc'd) */
+	/* inc_policy_load_memory: the files, looked up by relative path
+	 * instead of being read from disk (NULL when loading from disk) */
+	const inc_policy_file_info *files_in;
+	size_t n_files_in;
 
 	/* the version file being compiled */
 	const char *file; /* display name */
@@ -166,5 +170,51 @@ int pl_script_ref(ploader *L, const ynode *n);
 void pl_compile_types(ploader *L, policy_version *v, const ynode *node);
 /* Compiles `rules:` into v->rules (after the types and the ladder). */
 void pl_compile_rules(ploader *L, policy_version *v, const ynode *node);
+
+/* ---- policy_conduct.c ---------------------------------------------------- */
+
+/* Compiles the keys of a conduct or careers rule (discipline, duty,
+ * training, promotion, demotion, appraisal) into r.  t is the rule's `on`
+ * type, or NULL (period-end kinds, or `on` was wrong). */
+void pl_compile_conduct_rule(ploader *L, const policy_version *v, rule *r,
+			     const event_type *t, const ynode *m);
+/* After every rule of v is compiled: resolves what those rules name
+ * (held rules, training rules, steps, ratings, the discipline rule). */
+void pl_link_conduct_rules(ploader *L, policy_version *v);
+
+/* ---- policy_plans.c ------------------------------------------------------ */
+
+/* Compiles the keys of a pay-plan rule (override, draw, objective,
+ * windfall, earning) into r->plan.  t is the rule's `on` type, or NULL. */
+void pl_compile_plan_rule(ploader *L, const policy_version *v, rule *r,
+			  const event_type *t, const ynode *m);
+/* After every rule of v is compiled: resolves the rules that pay-plan
+ * rules name (`holds:`, `applies_to:`) and checks them. */
+void pl_link_plan_rules(ploader *L, policy_version *v);
+/* After the rules: the version keys `proration:` and `conversion:` and
+ * the `currency` field convention of event types, into v->plans. */
+void pl_compile_plan_version(ploader *L, policy_version *v, const ynode *root);
+/* Frees what the pay-plan parts of a loaded version hold outside the
+ * policy arena (compiled patterns).  Called by inc_policy_destroy. */
+void pl_free_plans(const policy_version *v);
+
+/* policy_rules.c helpers for policy_plans.c (see the static versions there
+ * for the contracts): a `when:` map on event type t (NULL: person.* only),
+ * an event type named by n, a field of t named by n of type want (-1:
+ * any). */
+bool pl_compile_when(ploader *L, const policy_version *v, const event_type *t,
+		     const ynode *when, cond_list *out);
+int pl_type_ref(ploader *L, const policy_version *v, const ynode *n);
+int pl_field_ref(ploader *L, const event_type *t, const ynode *n, int want,
+		 const char *key);
+
+/* ---- policy_input.c ---------------------------------------------------- */
+
+/* Compiles `input:` of the version's root (defaults when absent), before
+ * the event types. */
+void pl_compile_input(ploader *L, policy_version *v, const ynode *root);
+/* Reports v when its `input:` differs from first's (first_name: its file). */
+void pl_check_input(ploader *L, const policy_version *first,
+		    const policy_version *v, const char *first_name);
 
 #endif

@@ -481,6 +481,10 @@ pcre2_code *pl_compile_pattern(ploader *L, const ynode *n)
 		return NULL;
 	re = pcre2_compile((PCRE2_SPTR)n->text, n->len, PCRE2_UTF, &err, &off,
 			   NULL);
+	if (!re && err == PCRE2_ERROR_HEAP_FAILED) {
+		L->oom = true; /* out of memory, not a bad pattern */
+		return NULL;
+	}
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
@@ -548,6 +552,40 @@ static char *join_path(ploader *L, const char *dir, const char *name)
 	return s;
 }
 
+/* inc_policy_load_memory: records the file `rel` of the caller's set as a
+ * policy file (bytes copied into the arena, NUL-terminated), or returns -2
+ * when the set has no such file.  Returns 0 or -1 like load_policy_file. */
+static int load_memory_file(ploader *L, const char *rel, const char *display,
+			    policy_file **out)
+{
+	const inc_policy_file_info *in = NULL;
+	policy_file *f;
+	char *bytes;
+
+	for (size_t i = 0; i < L->n_files_in && !in; i++)
+		if (strcmp(L->files_in[i].path, rel) == 0)
+			in = &L->files_in[i];
+	if (!in)
+		return -2;
+	if (in->len > YTREE_MAX_FILE) {
+		pl_error_at(L, display, 0, 0, NULL, "file larger than 16 MiB");
+		return -1;
+	}
+	f = pl_alloc(L, sizeof *f);
+	bytes = pl_alloc(L, in->len + 1);
+	if (!f || !bytes)
+		return -1;
+	if (in->len)
+		memcpy(bytes, in->bytes, in->len);
+	f->path = pl_strdup(L, rel);
+	f->bytes = bytes;
+	f->len = in->len;
+	if (!f->path || pl_ptrvec_push(L, &L->files, f) < 0)
+		return -1;
+	*out = f;
+	return 0;
+}
+
 /* Reads a regular file of at most YTREE_MAX_FILE bytes into the policy
  * arena (NUL-terminated) and records it as a policy file.  Reports
  * problems at (display, 0, 0) or, for a missing file, returns -2 without
@@ -560,6 +598,8 @@ static int load_policy_file(ploader *L, const char *full, const char *rel,
 	size_t len = 0;
 	policy_file *f;
 
+	if (L->files_in)
+		return load_memory_file(L, rel, display, out);
 	if (stat(full, &st) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return -2;
@@ -578,6 +618,10 @@ static int load_policy_file(ploader *L, const char *full, const char *rel,
 		return -1;
 	}
 	if (read_file(full, &buf, &len) != 0) {
+		if (errno == ENOMEM) { /* not a problem of the file */
+			L->oom = true;
+			return -1;
+		}
 		pl_error_at(L, display, 0, 0, NULL, "cannot read file: %s",
 			    strerror(errno));
 		return -1;
@@ -692,8 +736,12 @@ static int load_script(ploader *L, pl_script *s, const char *rel)
 
 	if (!full)
 		return PL_SCRIPT_UNREADABLE;
+	if (L->files_in) /* no file system: the set has the file or not */
+		goto load;
 	real = realpath(full, NULL);
 	if (!real) {
+		if (errno == ENOMEM)
+			L->oom = true;
 		status = (errno == ENOENT || errno == ENOTDIR)
 			     ? PL_SCRIPT_MISSING
 			     : PL_SCRIPT_UNREADABLE;
@@ -708,7 +756,8 @@ static int load_script(ploader *L, pl_script *s, const char *rel)
 		status = PL_SCRIPT_ESCAPES;
 		goto done;
 	}
-	int r = load_policy_file(L, real, rel, s->display, &f);
+load:;
+	int r = load_policy_file(L, real ? real : full, rel, s->display, &f);
 	if (r == -2)
 		status = PL_SCRIPT_MISSING;
 	if (r != 0) {
@@ -718,9 +767,11 @@ static int load_script(ploader *L, pl_script *s, const char *rel)
 	}
 	s->source = f->bytes;
 	s->len = f->len;
-	if (sandbox_check_script(s->display, s->source, s->len, &err) != 0) {
+	int cs = sandbox_check_script(s->display, s->source, s->len, &err);
+	if (cs == -2)
+		L->oom = true; /* not a problem of the script */
+	else if (cs != 0)
 		report_lua_error(L, s->display, err ? err : "does not compile");
-	}
 done:
 	free(err);
 	free(real);
@@ -762,6 +813,8 @@ int pl_script_ref(ploader *L, const ynode *n)
 		/* the status is kept for the next rule naming the path */
 		s->status = load_script(L, s, rel);
 	}
+	if (s->status != PL_SCRIPT_OK && L->oom)
+		return -1; /* out of memory, not a problem of the script */
 	if (s->status != PL_SCRIPT_OK) {
 		switch (s->status) {
 		case PL_SCRIPT_ESCAPES:
@@ -807,6 +860,9 @@ typedef struct vslot {
 static const char *const version_keys[] = {
     "policy", "version",    "effective", "title",  "currency",	  "rounding",
     "period", "currencies", "limits",	 "ladder", "event_types", "rules",
+    /* pay plans (policy_plans.c) */
+    "proration", "conversion",
+    "input", /* policy_input.c */
 };
 static const char *const rounding_names[] = {"half_up", "half_even"};
 static const char *const period_names[] = {"month", "quarter", "year"};
@@ -991,11 +1047,13 @@ static void compile_version(ploader *L, vslot *vs, const ynode *root,
 		compile_limits(L, v, x);
 	if ((x = ynode_get(root, "ladder")))
 		compile_ladder(L, v, x);
+	pl_compile_input(L, v, root); /* before the types: column names */
 	if ((x = pl_required(L, root, "event_types")))
 		pl_compile_types(L, v, x);
 	L->vscripts.n = 0;
 	if ((x = pl_required(L, root, "rules")))
 		pl_compile_rules(L, v, x);
+	pl_compile_plan_version(L, v, root);
 
 	v->n_scripts = L->vscripts.n;
 	v->scripts = pl_array(L, v->n_scripts, sizeof *v->scripts);
@@ -1039,6 +1097,8 @@ static void check_versions(ploader *L, vslot *vs, size_t n)
 				    d, a->a.rel);
 		}
 	}
+	for (size_t i = 1; i < n; i++)
+		pl_check_input(L, &vs[0].v, &vs[i].v, vs[0].a.rel);
 	for (size_t i = 0; i < n; i++) {
 		const vslot *s = &vs[i];
 		if (s->a.has_period) {
@@ -1206,8 +1266,10 @@ static int finish_model(ploader *L, vslot *vs, size_t n_vs)
 		p->labels[i] = arena_printf(
 		    L->mem, "%s effective %s, %zu rule%s", vs[i].v.label, d,
 		    vs[i].v.n_rules, vs[i].v.n_rules == 1 ? "" : "s");
-		if (!p->labels[i])
+		if (!p->labels[i]) {
+			L->oom = true;
 			return INC_ERROR;
+		}
 	}
 	qsort(L->files.items, L->files.n, sizeof *L->files.items, cmp_file);
 	for (size_t i = 0; i < L->files.n; i++)
@@ -1216,11 +1278,17 @@ static int finish_model(ploader *L, vslot *vs, size_t n_vs)
 		p->rule_slot_ids[i] = L->rule_ids.items[i];
 	for (size_t i = 0; i < L->type_names.n; i++)
 		p->type_slot_names[i] = L->type_names.items[i];
-	return hash_files(p) == 0 ? 0 : INC_ERROR;
+	if (hash_files(p) != 0) {
+		L->oom = true; /* OpenSSL fails only for want of memory */
+		return INC_ERROR;
+	}
+	return 0;
 }
 
-int inc_policy_load(inc_policy **out, const char *path, inc_diag_fn diag,
-		    void *ud, char **errmsg_out)
+/* Loads from disk (files == NULL) or from the caller's set of files. */
+static int load(inc_policy **out, const char *path,
+		const inc_policy_file_info *files, size_t n_files,
+		inc_diag_fn diag, void *ud, char **errmsg_out)
 {
 	ploader L = {0};
 	pl_ptrvec names = {0};
@@ -1236,14 +1304,42 @@ int inc_policy_load(inc_policy **out, const char *path, inc_diag_fn diag,
 	strmap_init(&L.type_slots);
 	strmap_init(&L.script_ix);
 	L.p = calloc(1, sizeof *L.p);
-	if (!L.p)
+	if (!L.p) {
+		L.oom = true;
 		goto done;
+	}
 	arena_init(&L.p->mem);
 	L.mem = &L.p->mem;
 	L.p->root = pl_strdup(&L, path);
 	if (!L.p->root)
 		goto done;
 
+	if (files) {
+		/* a directory whose version files are the set's non-scripts */
+		L.files_in = files;
+		L.n_files_in = n_files;
+		memset(&st, 0, sizeof st);
+		st.st_mode = S_IFDIR;
+		L.user_dir = L.p->root;
+		L.root_dir = L.p->root;
+		for (size_t i = 0; i < n_files; i++) {
+			char *name;
+			if (files[i].is_script)
+				continue;
+			name = pl_strdup(&L, files[i].path);
+			if (!name || pl_ptrvec_push(&L, &names, name) < 0)
+				break;
+		}
+		if (names.n)
+			qsort(names.items, names.n, sizeof *names.items,
+			      cmp_str);
+		if (names.n == 0 && !L.oom)
+			pl_error_at(&L, path, 0, 0, NULL,
+				    "no policy version files in the set");
+		if (L.oom)
+			goto done;
+		goto loaded;
+	}
 	if (stat(path, &st) != 0) {
 		if (asprintf(&errmsg, "cannot open policy '%s': %s", path,
 			     strerror(errno)) < 0)
@@ -1283,10 +1379,12 @@ int inc_policy_load(inc_policy **out, const char *path, inc_diag_fn diag,
 			errmsg = NULL;
 		goto done;
 	}
-
+loaded:
 	vs = calloc(names.n ? names.n : 1, sizeof *vs);
-	if (!vs)
+	if (!vs) {
+		L.oom = true;
 		goto done;
+	}
 	for (size_t i = 0; i < names.n && !L.oom; i++) {
 		const char *rel = names.items[i];
 		const char *display = S_ISDIR(st.st_mode)
@@ -1366,6 +1464,22 @@ done:
 	return rc;
 }
 
+int inc_policy_load(inc_policy **out, const char *path, inc_diag_fn diag,
+		    void *ud, char **errmsg_out)
+{
+	return load(out, path, NULL, 0, diag, ud, errmsg_out);
+}
+
+int inc_policy_load_memory(inc_policy **out, const char *root,
+			   const inc_policy_file_info *files, size_t n,
+			   inc_diag_fn diag, void *ud, char **errmsg_out)
+{
+	static const inc_policy_file_info none;
+
+	return load(out, root ? root : "", files ? files : &none,
+		    files ? n : 0, diag, ud, errmsg_out);
+}
+
 void inc_policy_destroy(inc_policy *p)
 {
 	if (!p)
@@ -1387,6 +1501,7 @@ void inc_policy_destroy(inc_policy *p)
 					free_cond_list(
 					    &ru->factors[k].rows[j].when);
 		}
+		pl_free_plans(v); /* patterns of pay-plan rules */
 	}
 	arena_finish(&p->mem);
 	free(p);
@@ -1399,4 +1514,67 @@ size_t inc_policy_version_count(const inc_policy *p) { return p->n_versions; }
 const char *inc_policy_version_label(const inc_policy *p, size_t i)
 {
 	return i < p->n_versions ? p->labels[i] : NULL;
+}
+
+/* ---- files and rules, for the audit trail ---- */
+
+size_t inc_policy_file_count(const inc_policy *p) { return p->n_files; }
+
+/* true when some version's rules name the file as a script */
+static bool is_script_file(const inc_policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_versions; i++)
+		for (size_t k = 0; k < p->versions[i].n_scripts; k++)
+			if (strcmp(p->versions[i].scripts[k].path, path) == 0)
+				return true;
+	return false;
+}
+
+int inc_policy_file(const inc_policy *p, size_t i, inc_policy_file_info *out)
+{
+	if (i >= p->n_files)
+		return INC_ENOTFOUND;
+	out->path = p->files[i].path;
+	out->bytes = p->files[i].bytes;
+	out->len = p->files[i].len;
+	out->sha256 = p->files[i].sha256;
+	out->is_script = is_script_file(p, p->files[i].path);
+	return 0;
+}
+
+int inc_policy_rule_info(const inc_policy *p, const char *version,
+			 const char *rule_id, inc_rule_info *out)
+{
+	static const char *const kinds[] = {
+	    [RULE_COMMISSION] = "commission", [RULE_SPIFF] = "spiff",
+	    [RULE_BONUS] = "bonus",	      [RULE_CLAWBACK] = "clawback",
+	    [RULE_CAP] = "cap",		      [RULE_SCRIPT] = "script",
+	};
+
+	for (size_t i = 0; i < p->n_versions; i++) {
+		const policy_version *v = &p->versions[i];
+		if (version && strcmp(v->label, version) != 0)
+			continue;
+		for (size_t k = 0; k < v->n_rules; k++) {
+			const rule *r = &v->rules[k];
+			if (strcmp(r->id, rule_id) != 0)
+				continue;
+			memset(out, 0, sizeof *out);
+			out->id = r->id;
+			out->kind = kinds[r->kind];
+			out->version = v->label;
+			date_format(out->effective, v->effective);
+			out->file = r->loc.file;
+			out->line = r->loc.line;
+			out->column = r->loc.col;
+			out->description = r->description;
+			out->section = r->section;
+			out->script = r->kind == RULE_SCRIPT && r->script >= 0 &&
+					      (size_t)r->script < v->n_scripts
+					  ? v->scripts[r->script].path
+					  : NULL;
+			return 0;
+		}
+	}
+	return INC_ENOTFOUND;
 }

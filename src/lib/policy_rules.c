@@ -176,8 +176,13 @@ static int field_ref(ploader *L, const event_type *t, const ynode *n, int want,
 
 /* ---- event types ---- */
 
-static bool is_reserved_field(const ynode *k)
+static bool is_reserved_field(const policy_version *v, const ynode *k)
 {
+	/* the four standard columns, under the names `input:` gives them */
+	for (size_t i = 0; i < INPUT_N_COLUMNS; i++)
+		if (ynode_text_is(k, v->input.columns[i] ? v->input.columns[i]
+							 : ""))
+			return true;
 	return ynode_text_is(k, "id") || ynode_text_is(k, "date") ||
 	       ynode_text_is(k, "type") || ynode_text_is(k, "person");
 }
@@ -228,7 +233,7 @@ static bool compile_field(ploader *L, const policy_version *v, const ynode *key,
 			 "bad field name '%.*s'", (int)key->len, key->text);
 		return false;
 	}
-	if (is_reserved_field(key)) {
+	if (is_reserved_field(v, key)) {
 		pl_error(
 		    L, key, "every event has id, date, type and person",
 		    "field '%s' is a standard field of every event; do not "
@@ -290,9 +295,10 @@ static bool compile_field(ploader *L, const policy_version *v, const ynode *key,
 static void compile_type_body(ploader *L, const policy_version *v,
 			      event_type *t, const ynode *n)
 {
-	static const char *const keys[] = {"credit", "fields"};
+	static const char *const keys[] = {"credit", "fields", "sign"};
+	static const char *const signs[] = {"positive", "negative"};
 	const ynode *fields, *x;
-	int first_split = -1;
+	int first_split = -1, c;
 
 	if (ynode_is_null(n))
 		return; /* a type with only id, date, type and person */
@@ -341,6 +347,11 @@ static void compile_type_body(ploader *L, const policy_version *v,
 		if (t->credit_field < 0)
 			quiet_add(L, 'c', t->name, strlen(t->name), NULL);
 	}
+	/* sign: negative: the money of such an event counts against the
+	 * person (a refund without a reference to its deal) */
+	if ((x = pl_optional(n, "sign")) &&
+	    (c = pl_get_choice(L, x, signs, ARRAY_LEN(signs))) >= 0)
+		t->negative = c == 1;
 }
 
 void pl_compile_types(ploader *L, policy_version *v, const ynode *node)
@@ -996,8 +1007,14 @@ static void compile_commission(ploader *L, const policy_version *v, rule *r,
 	bool per_unit = false;
 	int c;
 
-	if ((x = pl_optional(m, "base"))) {
-		if (t)
+	const ynode *base = pl_optional(m, "base");
+	if ((x = base)) {
+		/* `base: credited`: the credited total, unless the type has a
+		 * field of that name */
+		if (ynode_text_is(x, "credited") &&
+		    (!t || lookup_field(L, t, x->text, x->len) < 0))
+			r->base_field = RULE_BASE_CREDITED;
+		else if (t)
 			r->base_field = field_ref(L, t, x, FT_MONEY, "base");
 	} else if (t) {
 		r->base_field = t->credit_field;
@@ -1028,6 +1045,22 @@ static void compile_commission(ploader *L, const policy_version *v, rule *r,
 	if ((x = ynode_get(m, "threshold")) &&
 	    pl_get_ratio(L, x, RATIO_ATTAINMENT, "threshold", &r->threshold))
 		r->has_threshold = true;
+	if (r->base_field == RULE_BASE_CREDITED) {
+		/* paid once per period on the credited total (deals less
+		 * refunds): the rate comes from the bands */
+		if (!r->tiers || r->tiers->measure != MEASURE_PERIOD)
+			pl_error(L, base,
+				 "add tiers with `measure: period` whose bands "
+				 "give a rate",
+				 "base: credited is paid at period end on the "
+				 "credited total: it needs tiers measured over "
+				 "the period");
+		if (rates || pl_optional(m, "factors") || pl_optional(m, "units"))
+			pl_error(L, base,
+				 "give the rate in the tiers' bands",
+				 "base: credited takes no rates, factors or "
+				 "units");
+	}
 	if (rates)
 		return;
 	if (!r->tiers) {
@@ -1327,11 +1360,15 @@ static void compile_script_rule(ploader *L, rule *r, const ynode *m)
 
 /* ---- rules ---- */
 
-static const char *const kind_names[] = {"commission", "spiff", "bonus",
-					 "clawback",   "cap",	"script"};
+static const char *const kind_names[] = {
+    "commission", "spiff",    "bonus",	   "clawback", "cap",
+    "script",	  "discipline", "duty", "training", "promotion",
+    "demotion",	  "appraisal",
+    /* pay plans: compiled by policy_plans.c */
+    "override", "draw", "objective", "windfall", "earning"};
 static const char *const common_keys[] = {"id", "kind", "section",
 					  "description", "when"};
-static const char *const kind_keys[][9] = {
+static const char *const kind_keys[][12] = {
     [RULE_COMMISSION] = {"on", "base", "units", "select", "rates", "factors",
 			 "tiers", "threshold"},
     [RULE_SPIFF] = {"on", "amount", "per_unit", "units", "from", "to", "cap"},
@@ -1339,6 +1376,26 @@ static const char *const kind_keys[][9] = {
     [RULE_CLAWBACK] = {"on", "ref", "amount", "window_days", "reverses"},
     [RULE_CAP] = {"applies_to", "max"},
     [RULE_SCRIPT] = {"on", "at", "script", "function", "params"},
+    /* conduct and careers: compiled by policy_conduct.c */
+    [RULE_DISCIPLINE] = {"on", "category", "severity", "active_for",
+			 "progressive", "steps", "escalate", "fine_limit"},
+    [RULE_DUTY] = {"on", "every", "covers", "due_days", "violation"},
+    [RULE_TRAINING] = {"on", "course", "min_score", "within_days", "by",
+		       "hold", "violation", "course_field", "score_field"},
+    [RULE_PROMOTION] = {"from", "to", "attainment", "tenure_months",
+			"training", "max_discipline", "min_rating",
+			"approval"},
+    [RULE_DEMOTION] = {"from", "to", "attainment", "tenure_months",
+		       "approval"},
+    [RULE_APPRAISAL] = {"scale", "ratings"},
+    /* pay plans: compiled by policy_plans.c */
+    [RULE_OVERRIDE] = {"on", "base", "rate", "levels"},
+    [RULE_DRAW] = {"amount", "recoverable", "recovery_rate", "floor",
+		   "periods", "on_leave", "applies_to"},
+    [RULE_OBJECTIVE] = {"target", "share", "objectives", "from", "above",
+			"cap"},
+    [RULE_WINDFALL] = {"on", "above", "rate"},
+    [RULE_EARNING] = {"at", "on", "ref", "amount", "holds"},
 };
 
 static bool key_of_kind(const ynode *k, int kind)
@@ -1354,7 +1411,8 @@ static bool key_of_kind(const ynode *k, int kind)
 static void check_rule_keys(ploader *L, const ynode *m, int kind)
 {
 	const char
-	    *allowed[ARRAY_LEN(common_keys) + 6 * ARRAY_LEN(kind_keys[0])];
+	    *allowed[ARRAY_LEN(common_keys) +
+		     ARRAY_LEN(kind_names) * ARRAY_LEN(kind_keys[0])];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_LEN(common_keys); i++)
@@ -1388,8 +1446,10 @@ static void check_rule_keys(ploader *L, const ynode *m, int kind)
 				other = o;
 		if (kind >= 0 && other >= 0)
 			pl_error(L, k, h,
-				 "key '%s' does not apply to a %s rule",
-				 k->text, kind_names[kind]);
+				 "key '%s' does not apply to %s %s rule",
+				 k->text,
+				 strchr("aeiou", kind_names[kind][0]) ? "an" : "a",
+				 kind_names[kind]);
 		else
 			pl_error(L, k, h, "unknown key '%.*s'",
 				 k->len > 100 ? 100 : (int)k->len, k->text);
@@ -1439,6 +1499,11 @@ static void compile_rule(ploader *L, const policy_version *v, rule *r,
 
 	on = ynode_get(m, "on");
 	per_event = kind == RULE_COMMISSION || kind == RULE_SPIFF ||
+		    kind == RULE_DISCIPLINE || kind == RULE_DUTY ||
+		    kind == RULE_TRAINING ||
+		    kind == RULE_OVERRIDE || kind == RULE_WINDFALL ||
+		    (kind == RULE_EARNING &&
+		     !ynode_text_is(ynode_get(m, "at"), "booking")) ||
 		    kind == RULE_CLAWBACK ||
 		    (kind == RULE_SCRIPT && !ynode_get_pair(m, "at"));
 	if (kind == RULE_SCRIPT && on && ynode_get_pair(m, "at")) {
@@ -1480,6 +1545,16 @@ static void compile_rule(ploader *L, const policy_version *v, rule *r,
 		break;
 	case RULE_SCRIPT:
 		compile_script_rule(L, r, m);
+		break;
+	case RULE_OVERRIDE:
+	case RULE_DRAW:
+	case RULE_OBJECTIVE:
+	case RULE_WINDFALL:
+	case RULE_EARNING: /* pay plans */
+		pl_compile_plan_rule(L, v, r, t, m);
+		break;
+	default: /* conduct and careers kinds */
+		pl_compile_conduct_rule(L, v, r, t, m);
 		break;
 	}
 }
@@ -1550,10 +1625,33 @@ void pl_compile_rules(ploader *L, policy_version *v, const ynode *node)
 		r->slot = ids.slots[ix[i]];
 		compile_rule(L, v, r, node->items[i], &ids);
 	}
+	if (!L->oom)
+		pl_link_conduct_rules(L, v);
+	if (!L->oom)
+		pl_link_plan_rules(L, v);
 done:
 	strmap_finish(&ids.ix);
 	free(ids.ids);
 	free(ids.slots);
 	free(id_nodes);
 	free(ix);
+}
+
+/* ---- helpers for policy_plans.c (policy-int.h) ---- */
+
+bool pl_compile_when(ploader *L, const policy_version *v, const event_type *t,
+		     const ynode *when, cond_list *out)
+{
+	return compile_when(L, v, t, when, out);
+}
+
+int pl_type_ref(ploader *L, const policy_version *v, const ynode *n)
+{
+	return type_ref(L, v, n);
+}
+
+int pl_field_ref(ploader *L, const event_type *t, const ynode *n, int want,
+		 const char *key)
+{
+	return field_ref(L, t, n, want, key);
 }

@@ -700,7 +700,8 @@ int roster_load_quotas(roster *r, input_ctx *ctx, const char *path)
 		set_errmsg_copy(ctx, buf);
 		goto done;
 	}
-	qsort(r->quotas, r->n_quotas, sizeof *r->quotas, cmp_quota);
+	if (r->n_quotas > 1) /* quotas is NULL when the file has none */
+		qsort(r->quotas, r->n_quotas, sizeof *r->quotas, cmp_quota);
 	if (ctx->stats)
 		ctx->stats->quotas = r->n_quotas;
 	ret = 0;

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "eval.h"
+#include "fx.h"
 #include "input.h"
+#include "state.h"
 
 #define MAX_TOTALS 64
 #define MAX_KINDS 32
@@ -42,10 +45,18 @@ struct inc_run {
 
 	inc_sink_fn sink;
 	void *sink_ud;
+	audit_run *audit; /* recorded (or replayed) in an audit database */
+	fx_rates *rates;  /* --rates, or NULL */
 	currency_total totals[MAX_TOTALS];
 	size_t n_totals;
 	kind_count kinds[MAX_KINDS];
 	size_t n_kinds;
+	/* per-decision caches: the last kind and currency counted, and the
+	 * text of the last period (decisions come in runs of one period) */
+	size_t last_kind, last_total;
+	bool have_period_text;
+	int32_t period_of_text;
+	char period_text[16];
 };
 
 static void set_err(inc_run *r, const char *msg)
@@ -60,6 +71,9 @@ static void take_err(inc_run *r, char **msg)
 		free(r->errmsg);
 		r->errmsg = *msg;
 		*msg = NULL;
+	} else if (!r->errmsg) {
+		/* the stage failed and could not allocate its message */
+		set_err(r, "out of memory");
 	}
 }
 
@@ -105,6 +119,8 @@ void inc_run_destroy(inc_run *r)
 {
 	if (!r)
 		return;
+	audit_run_destroy(r->audit);
+	fx_destroy(r->rates);
 	roster_finish(&r->roster);
 	for (size_t i = 0; i < r->n_event_paths; i++)
 		free(r->event_paths[i]);
@@ -124,25 +140,53 @@ static int load_status(inc_run *r, int rc)
 	return rc;
 }
 
+/* The audit layer's failure as the run's. */
+static int audit_status(inc_run *r, int rc)
+{
+	if (rc && r->audit && audit_run_error(r->audit))
+		set_err(r, audit_run_error(r->audit));
+	return rc;
+}
+
 int inc_run_add_people(inc_run *r, const char *path)
 {
+	if (r->audit && audit_status(r, audit_run_input(r->audit, "people", path)))
+		return INC_ERROR;
 	return load_status(r, roster_load_people(&r->roster, &r->ictx, path));
 }
 
 int inc_run_add_quotas(inc_run *r, const char *path)
 {
+	if (r->audit && audit_status(r, audit_run_input(r->audit, "quotas", path)))
+		return INC_ERROR;
 	return load_status(r, roster_load_quotas(&r->roster, &r->ictx, path));
+}
+
+int inc_run_add_rates(inc_run *r, const char *path)
+{
+	if (r->audit && audit_status(r, audit_run_input(r->audit, "rates", path)))
+		return INC_ERROR;
+	if (!r->rates && fx_create(&r->rates) != 0)
+		return INC_ERROR;
+	return load_status(r, fx_load(r->rates, &r->ictx, path, &r->stats.rates,
+				      &r->stats.rates_rejected));
 }
 
 int inc_run_add_events(inc_run *r, const char *path)
 {
-	char **p = realloc(r->event_paths, sizeof *p * (r->n_event_paths + 1));
-	if (!p)
+	if (r->audit && audit_status(r, audit_run_input(r->audit, "events", path)))
 		return INC_ERROR;
+	char **p = realloc(r->event_paths, sizeof *p * (r->n_event_paths + 1));
+	if (!p) {
+		set_err(r, "out of memory");
+		return INC_ERROR;
+	}
 	r->event_paths = p;
 	p[r->n_event_paths] = strdup(path);
-	if (!p[r->n_event_paths])
+	if (!p[r->n_event_paths]) {
+		set_err(r, "out of memory");
 		return INC_ERROR;
+	}
 	r->n_event_paths++;
 	return 0;
 }
@@ -150,7 +194,10 @@ int inc_run_add_events(inc_run *r, const char *path)
 static void count(inc_run *r, const char *kind, const char *currency,
 		  bool has_amount, dec amount)
 {
-	size_t i;
+	size_t i = r->last_kind;
+
+	if (i < r->n_kinds && strcmp(r->kinds[i].name, kind) == 0)
+		goto kind_found;
 	for (i = 0; i < r->n_kinds; i++)
 		if (strcmp(r->kinds[i].name, kind) == 0)
 			break;
@@ -158,10 +205,15 @@ static void count(inc_run *r, const char *kind, const char *currency,
 		snprintf(r->kinds[i].name, sizeof r->kinds[i].name, "%s", kind);
 		r->n_kinds++;
 	}
+	r->last_kind = i;
+kind_found:
 	if (i < r->n_kinds)
 		r->kinds[i].n++;
 	if (!has_amount)
 		return;
+	i = r->last_total;
+	if (i < r->n_totals && strcmp(r->totals[i].code, currency) == 0)
+		goto total_found;
 	for (i = 0; i < r->n_totals; i++)
 		if (strcmp(r->totals[i].code, currency) == 0)
 			break;
@@ -170,22 +222,46 @@ static void count(inc_run *r, const char *kind, const char *currency,
 		r->totals[i].amount = dec_zero();
 		r->n_totals++;
 	}
+	r->last_total = i;
+total_found:
 	if (i < r->n_totals)
 		(void)dec_add(&r->totals[i].amount, r->totals[i].amount, amount);
+}
+
+/* "D%06llu" without snprintf (a few hundred instructions a decision). */
+static void decision_id(char *out, uint64_t n)
+{
+	char digits[24];
+	size_t k = 0;
+
+	do {
+		digits[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	*out++ = 'D';
+	for (size_t pad = k; pad < 6; pad++)
+		*out++ = '0';
+	while (k)
+		*out++ = digits[--k];
+	*out = '\0';
 }
 
 static int emit(void *ud, const eval_decision *d)
 {
 	inc_run *r = ud;
 	inc_decision out;
-	char id[32], period[16], amount[72];
+	char id[32], amount[72];
 
 	r->stats.decisions++;
-	snprintf(id, sizeof id, "D%06llu", (unsigned long long)r->stats.decisions);
-	period_format(period, r->policy->versions[0].period, d->period);
+	decision_id(id, r->stats.decisions);
+	if (!r->have_period_text || r->period_of_text != d->period) {
+		period_format(r->period_text, r->policy->versions[0].period, d->period);
+		r->period_of_text = d->period;
+		r->have_period_text = true;
+	}
 	memset(&out, 0, sizeof out);
 	out.id = id;
-	out.period = period;
+	out.period = r->period_text;
 	out.person = d->who->id;
 	out.kind = d->kind;
 	if (d->has_amount) {
@@ -199,7 +275,87 @@ static int emit(void *ud, const eval_decision *d)
 	out.version = d->version ? d->version->label : "";
 	out.detail = d->detail ? d->detail : "{}";
 	count(r, d->kind, d->who->currency, d->has_amount, d->amount);
+	if (r->audit && audit_run_decision(r->audit, &out, d->has_amount, d->amount))
+		return -1;
 	return r->sink ? r->sink(r->sink_ud, &out) : 0;
+}
+
+/* A decision the audit layer adds (the adjustment lines of a locked
+ * period): numbered, counted, recorded and passed on like the others. */
+static int emit_extra(void *ud, inc_decision *d, bool has_amount, dec amount)
+{
+	inc_run *r = ud;
+	char id[32];
+
+	r->stats.decisions++;
+	snprintf(id, sizeof id, "D%06llu", (unsigned long long)r->stats.decisions);
+	d->id = id;
+	count(r, d->kind, d->currency ? d->currency : "", has_amount, amount);
+	if (r->audit && audit_run_decision(r->audit, d, has_amount, amount))
+		return -1;
+	return r->sink ? r->sink(r->sink_ud, d) : 0;
+}
+
+int run_attach_audit(inc_run *r, audit_run *ar)
+{
+	if (r->audit || r->executed || r->n_event_paths || r->roster.n_people) {
+		set_err(r, "an audit database is attached before any input is added");
+		audit_run_destroy(ar);
+		return INC_ERROR;
+	}
+	r->audit = ar;
+	r->ictx.diag = audit_run_diag;
+	r->ictx.ud = ar;
+	r->opts.omit = 0; /* the record keeps every reason and detail */
+	return 0;
+}
+
+int inc_run_set_audit(inc_run *r, inc_audit *a, const inc_audit_run_options *o)
+{
+	audit_run *ar = NULL;
+	char *err = NULL;
+	int rc;
+
+	if (r->audit || r->executed || r->n_event_paths || r->roster.n_people) {
+		set_err(r, "an audit database is attached before any input is added");
+		return INC_ERROR;
+	}
+	rc = audit_run_create(&ar, a, r->policy, &r->opts, o, r->diag, r->ud, &err);
+	if (rc) {
+		set_err(r, err ? err : "cannot record the run");
+		free(err);
+		return rc;
+	}
+	return run_attach_audit(r, ar);
+}
+
+const inc_audit_run_info *inc_run_audit_info(const inc_run *r)
+{
+	return r->audit ? audit_run_get_info(r->audit) : NULL;
+}
+
+static int figures(void *ud, const eval_totals *t)
+{
+	inc_run *r = ud;
+	inc_period_figures f;
+	char credited[72], quo[72], earned[72];
+
+	if (!r->have_period_text || r->period_of_text != t->period) {
+		period_format(r->period_text, r->policy->versions[0].period, t->period);
+		r->period_of_text = t->period;
+		r->have_period_text = true;
+	}
+	dec_format(credited, sizeof credited, t->credited, t->who->minor, false);
+	dec_format(earned, sizeof earned, t->earned, t->who->minor, false);
+	if (t->has_quota)
+		dec_format(quo, sizeof quo, t->quota, t->who->minor, false);
+	f.person = t->who->id;
+	f.period = r->period_text;
+	f.currency = t->who->currency;
+	f.credited = credited;
+	f.quota = t->has_quota ? quo : NULL;
+	f.earned = earned;
+	return r->opts.period_figures(r->opts.period_figures_ud, &f);
 }
 
 static int cmp_totals(const void *a, const void *b)
@@ -218,6 +374,7 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 	evaluator *ev = NULL;
 	char *err = NULL;
 	uint64_t n_done = 0;
+	state_ids *known = NULL;
 	int rc;
 
 	if (r->executed) {
@@ -231,6 +388,16 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 	r->stats.people = r->roster.n_people;
 	r->stats.quotas = r->roster.n_quotas;
 
+	/* a refund may name a deal of the run that saved --state-in */
+	if (r->opts.state_in) {
+		rc = state_ids_load(&known, r->policy, r->opts.state_in, &err);
+		if (rc) {
+			take_err(r, &err);
+			goto done;
+		}
+		r->ictx.known_id = state_ids_find;
+		r->ictx.known_ud = known;
+	}
 	rc = evsrc_create(&src, &r->ictx, &r->roster,
 			  (const char *const *)r->event_paths, r->n_event_paths);
 	if (rc) {
@@ -238,16 +405,18 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		goto done;
 	}
 	if (r->opts.strict && (r->stats.events_rejected || r->stats.people_rejected ||
-			       r->stats.quotas_rejected)) {
+			       r->stats.quotas_rejected || r->stats.rates_rejected)) {
 		char buf[200];
 		snprintf(buf, sizeof buf,
 			 "--strict: %llu input line(s) rejected; nothing was computed",
 			 (unsigned long long)(r->stats.events_rejected + r->stats.people_rejected +
-					      r->stats.quotas_rejected));
+					      r->stats.quotas_rejected + r->stats.rates_rejected));
 		set_err(r, buf);
 		rc = INC_EREJECTED;
 		goto done;
 	}
+	if (r->audit && (rc = audit_status(r, audit_run_start(r->audit, &r->roster))) != 0)
+		goto done;
 
 	eval_config cfg = {
 		.policy = r->policy,
@@ -259,9 +428,22 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		.has_period = r->has_period,
 		.period = r->period,
 		.stats = &r->stats,
+		/* the audit record keeps every reason and detail */
+		.omit_reason = (r->opts.omit & INC_OMIT_REASON) && !r->audit,
+		.omit_detail = (r->opts.omit & INC_OMIT_DETAIL) && !r->audit,
+		/* a refund in a later run may refer to any deal of this one */
+		.keep_all_deals = r->opts.state_out != NULL,
+		.rates = r->rates,
+		.totals = r->opts.period_figures ? figures : NULL,
+		.totals_ud = r,
 	};
 	rc = eval_create(&ev, &cfg, &err);
 	if (rc) {
+		take_err(r, &err);
+		goto done;
+	}
+	/* the carried state of an earlier run (state.c) */
+	if (r->opts.state_in && (rc = state_load(ev, r->opts.state_in, &err)) != 0) {
 		take_err(r, &err);
 		goto done;
 	}
@@ -274,6 +456,8 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 			load_status(r, rc);
 			goto done;
 		}
+		if (r->audit && (rc = audit_status(r, audit_run_event(r->audit, e))) != 0)
+			goto done;
 		rc = eval_event(ev, e, &err);
 		if (rc) {
 			take_err(r, &err);
@@ -289,6 +473,21 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		take_err(r, &err);
 		goto done;
 	}
+	if (r->audit) {
+		/* adjustment lines, then the run's record is committed */
+		rc = audit_run_finish(r->audit, &r->stats, emit_extra, r, &err);
+		if (rc) {
+			if (!err && r->errmsg == NULL)
+				set_err(r, "cannot record the run");
+			take_err(r, &err);
+			goto done;
+		}
+	}
+	/* the state for the next run, once everything else succeeded */
+	if (r->opts.state_out && (rc = state_save(ev, r->opts.state_out, &err)) != 0) {
+		take_err(r, &err);
+		goto done;
+	}
 	qsort(r->totals, r->n_totals, sizeof *r->totals, cmp_totals);
 	qsort(r->kinds, r->n_kinds, sizeof *r->kinds, cmp_kinds);
 	for (size_t i = 0; i < r->n_totals; i++) {
@@ -301,6 +500,18 @@ done:
 	free(err);
 	eval_destroy(ev);
 	evsrc_destroy(src);
+	r->ictx.known_id = NULL;
+	r->ictx.known_ud = NULL;
+	state_ids_free(known);
+	if (rc && r->audit) {
+		/* an audit failure explains an "output failed"; then nothing
+		 * of the run stays in the database (rolled back) */
+		audit_status(r, rc);
+		audit_run_destroy(r->audit);
+		r->audit = NULL;
+		r->ictx.diag = r->diag;
+		r->ictx.ud = r->ud;
+	}
 	return rc;
 }
 

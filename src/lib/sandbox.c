@@ -46,6 +46,7 @@
 #include <lualib.h>
 
 #include "ldec.h"
+#include "lpattern.h"
 
 #define DEFAULT_INSTRUCTIONS 1000000u
 #define DEFAULT_MEMORY (8u * 1024u * 1024u)
@@ -662,6 +663,51 @@ static int l_rep(lua_State *L)
 	return call_real(L);
 }
 
+/* string.find, match, gmatch and gsub: Lua's matcher runs in C, where
+ * the count hook never fires, and can backtrack for hours inside one call
+ * (string.find(("a"):rep(20000), ".-.-.-b")).  Each call is first charged
+ * an upper bound of its work (lpattern.c); a pattern that could exceed
+ * the budget fails before it starts.  Upvalue 2: true for find (a fourth
+ * argument `plain`). */
+static int l_pattern(lua_State *L)
+{
+	sandbox *sb = get_sb(L);
+	size_t n = 0, m = 0;
+	const char *s, *p;
+	lpat_kind kind = LPAT_FIND;
+
+	if (lua_type(L, 1) == LUA_TSTRING && lua_type(L, 2) == LUA_TSTRING) {
+		s = lua_tolstring(L, 1, &n);
+		p = lua_tolstring(L, 2, &m);
+		if (lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4))
+			kind = LPAT_PLAIN;
+		charge(L, lpat_cost(s, n, p, m, kind,
+				    sb->budget - (sb->count < sb->budget
+						      ? sb->count
+						      : sb->budget)));
+	}
+	return call_real(L);
+}
+
+/* string.gmatch: the same, with '^' an ordinary character (the charge
+ * covers every step of the iteration). */
+static int l_gmatch(lua_State *L)
+{
+	sandbox *sb = get_sb(L);
+	size_t n = 0, m = 0;
+	const char *s, *p;
+
+	if (lua_type(L, 1) == LUA_TSTRING && lua_type(L, 2) == LUA_TSTRING) {
+		s = lua_tolstring(L, 1, &n);
+		p = lua_tolstring(L, 2, &m);
+		charge(L, lpat_cost(s, n, p, m, LPAT_GMATCH,
+				    sb->budget - (sb->count < sb->budget
+						      ? sb->count
+						      : sb->budget)));
+	}
+	return call_real(L);
+}
+
 /* Replaces lib[name] (lib on top) with fn, the old value as upvalue 1
  * and an optional boolean as upvalue 2.  The old function is also filed
  * in package.loaded (which scripts cannot reach) as "lib.name", so that
@@ -812,6 +858,10 @@ static void open_libs(lua_State *L, dec_rounding rounding)
 	set_nil(L, -1, "dump");
 	wrap(L, LUA_STRLIBNAME, "format", l_format, -1);
 	wrap(L, LUA_STRLIBNAME, "rep", l_rep, -1);
+	wrap(L, LUA_STRLIBNAME, "find", l_pattern, 1);
+	wrap(L, LUA_STRLIBNAME, "match", l_pattern, 0);
+	wrap(L, LUA_STRLIBNAME, "gsub", l_pattern, 0);
+	wrap(L, LUA_STRLIBNAME, "gmatch", l_gmatch, -1);
 	lua_pop(L, 1);
 
 	lua_getfield(L, g, LUA_MATHLIBNAME);
@@ -1466,12 +1516,15 @@ int sandbox_check_script(const char *chunkname, const char *src, size_t len,
 	L = luaL_newstate();
 	if (!L) {
 		*err = msg_printf("%s: out of memory", path);
-		return -1;
+		return -2;
 	}
 	st = load_script(L, path, src, len);
-	if (st == LUA_OK) {
+	if (st == LUA_OK || st == LUA_ERRMEM) {
 		lua_close(L);
-		return 0;
+		if (st == LUA_OK)
+			return 0;
+		*err = msg_printf("%s: out of memory", path);
+		return -2; /* not a fault of the script */
 	}
 	msg = lua_tostring(L, -1);
 	if (!msg)

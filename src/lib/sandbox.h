@@ -17,7 +17,8 @@ typedef struct sandbox sandbox;
 
 /* Compiles one script's text (for `incentive check`).  chunkname is the
  * script's path as written ("scripts/x.lua"; a leading '@' is accepted).
- * Returns 0, or -1 with a malloc'd "script.lua:LINE: message" in *err. */
+ * Returns 0, or -1 with a malloc'd "script.lua:LINE: message" in *err, or
+ * -2 when out of memory (*err "script.lua: out of memory", or NULL). */
 int sandbox_check_script(const char *chunkname, const char *src, size_t len,
 			 char **err);
 

@@ -2,8 +2,10 @@
 # schema.sh: validates every policy YAML shipped in the repository against
 # schemas/policy.schema.json, and checks that the schema catches mistakes.
 #
-# Validated: rules/*.yaml, rules/examples/**/*.yaml and docs/**/policy*.yaml
-# (not tests/policies/, which are broken on purpose).  Each rules/*.yaml must
+# Validated: rules/*.yaml, rules/examples/**/*.yaml, docs/**/policy*.yaml
+# and the starter policy of `incentive init` (not tests/policies/, which
+# are broken on purpose); test case files (any tests/*.yaml of those
+# policies) against schemas/policy-test.schema.json instead.  Each rules/*.yaml must
 # also start with the yaml-language-server modeline pointing at the schema.
 # Then copies of rules/2026-01.yaml with one mistake each (a misspelt rule
 # key, a misspelt top-level key, a misspelt kind, a malformed percentage)
@@ -170,7 +172,25 @@ files = sorted(set(
     + glob.glob(os.path.join(src, "rules", "examples", "**", "*.yaml"), recursive=True)
     + glob.glob(os.path.join(src, "rules", "examples", "**", "*.yml"), recursive=True)
     + glob.glob(os.path.join(src, "docs", "**", "policy*.yaml"), recursive=True)
-    + glob.glob(os.path.join(src, "docs", "**", "policy*.yml"), recursive=True)))
+    + glob.glob(os.path.join(src, "docs", "**", "policy*.yml"), recursive=True)
+    + glob.glob(os.path.join(src, "src", "cli", "starter", "*.yaml"))))
+# test case files are not policy versions: they have their own schema
+def is_test_file(f):
+    return "tests" in os.path.relpath(f, src).split(os.sep)[1:-1]
+test_files = [f for f in files if is_test_file(f)] + sorted(
+    glob.glob(os.path.join(src, "rules", "tests", "*.yaml"))
+    + glob.glob(os.path.join(src, "src", "cli", "starter", "tests", "*.yaml")))
+files = [f for f in files if not is_test_file(f)]
+# a simulation profile (`incentive simulate`) is not a policy version
+def is_profile(f):
+    try:
+        head = yaml.load(open(f, encoding="utf-8"), Loader=Loader)
+    except Exception:
+        return False
+    return isinstance(head, dict) and "profile" in head and "policy" not in head
+for f in [f for f in files if is_profile(f)]:
+    print("skip: %s (a simulation profile, not a policy)" % os.path.relpath(f, src))
+files = [f for f in files if not is_profile(f)]
 rules_files = [f for f in files if os.path.dirname(f) == os.path.join(src, "rules")]
 if not rules_files:
     fail("no policy versions found in rules/")
@@ -180,6 +200,33 @@ for f in files:
         fail(e)
     if not errs:
         print("ok: %s" % os.path.relpath(f, src))
+
+# 2b. Every shipped test file validates against the test-file schema.
+test_schema_path = os.path.join(src, "schemas", "policy-test.schema.json")
+try:
+    test_schema = json.load(open(test_schema_path, encoding="utf-8"))
+    Draft202012Validator.check_schema(test_schema)
+    test_validator = Draft202012Validator(test_schema)
+except Exception as e:
+    fail("%s: %s" % (test_schema_path, e))
+    test_validator = None
+if test_validator:
+    if not test_files:
+        fail("no test files found in rules/tests/")
+    for f in sorted(set(test_files)):
+        errs = errors_of(test_validator, f)
+        for e in errs:
+            fail(e)
+        if not errs:
+            print("ok: %s (test file)" % os.path.relpath(f, src))
+    # and a misspelt key in a test file is caught
+    bad = os.path.join(tmp, "broken-test.yaml")
+    with open(bad, "w", encoding="utf-8") as fh:
+        fh.write("cases:\n  - name: x\n    expct: []\n")
+    if errors_of(test_validator, bad):
+        print("ok: broken test file (misspelt key) rejected")
+    else:
+        fail("a test file with a misspelt key passed validation")
 
 # 3. rules/*.yaml carry the modeline that points editors at the schema.
 for f in rules_files:

@@ -1,0 +1,222 @@
+-- audit.sql: the schema of the incentive audit database (schema version 1).
+--
+-- `incentive run --audit FILE` creates the database with exactly these
+-- statements (the build embeds this file in the library) and records each
+-- run in one transaction.  docs/audit.md describes every table, the
+-- canonical serialisation that the hash chains are computed over, and the
+-- verbs that read the database (verify, replay, explain, statement).
+--
+-- Conventions:
+--  * Every table is append-only: the triggers at the end refuse UPDATE and
+--    DELETE.  Nothing is ever rewritten; a correction is a new row.
+--  * `seq` columns are positions in a hash chain, 1, 2, 3, ... without
+--    gaps.  Four chains: the ledger (runs and approvals share one
+--    sequence), events, rejects and decisions.
+--  * `hash` columns hold the 32-byte SHA-256 chain hash of their row:
+--    SHA-256 over the row's canonical serialisation, which begins with the
+--    previous row's hash (docs/audit.md, "Hash chains").
+--  * Money is text: an exact decimal at the currency's minor unit, exactly
+--    as the engine printed it.  Dates are YYYY-MM-DD text.
+--  * Time stamps (`started`, `approved_at`) are metadata: no decision ever
+--    depends on them.
+
+-- Facts about the database itself: ('schema', '1'), ('created_by', engine).
+CREATE TABLE meta (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+
+-- Content-addressed file bytes: every policy file and every people and
+-- quota file a run read, each stored once.  sha256 is the lowercase hex
+-- SHA-256 of bytes, so `sha256sum FILE` on the original shows the key.
+CREATE TABLE blobs (
+	sha256 TEXT PRIMARY KEY,
+	size INTEGER NOT NULL,
+	bytes BLOB NOT NULL
+);
+
+-- Policy snapshots: one row per policy hash (inc_policy_hash: SHA-256 over
+-- "<path> NUL <length> NUL <bytes>" of each file, in path order).
+CREATE TABLE policies (
+	hash TEXT PRIMARY KEY,
+	files INTEGER NOT NULL
+);
+
+-- The files of each policy snapshot.  role: 'version' (a YAML version
+-- file) or 'script' (a Lua file that rules name).
+CREATE TABLE policy_files (
+	policy TEXT NOT NULL REFERENCES policies(hash),
+	path TEXT NOT NULL,
+	role TEXT NOT NULL CHECK (role IN ('version', 'script')),
+	sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+	PRIMARY KEY (policy, path)
+) WITHOUT ROWID;
+
+-- Ledger, part 1: approvals of a policy hash (`incentive approve`).
+CREATE TABLE approvals (
+	seq INTEGER PRIMARY KEY,	-- position in the ledger chain
+	approval INTEGER NOT NULL UNIQUE, -- 1, 2, ...
+	policy TEXT NOT NULL,		-- the approved policy hash
+	policy_name TEXT NOT NULL,
+	approved_by TEXT NOT NULL,
+	note TEXT NOT NULL,		-- '' when none
+	approved_at TEXT NOT NULL,	-- UTC, metadata
+	hash BLOB NOT NULL
+);
+
+-- Ledger, part 2: one row per completed run, written last, in the run's
+-- transaction: a run without its row here never happened.  The *_count
+-- and *_head columns record each chain's length and head hash (hex) when
+-- the run committed, so the ledger head commits to every row.
+CREATE TABLE runs (
+	seq INTEGER PRIMARY KEY,	-- position in the ledger chain
+	run INTEGER NOT NULL UNIQUE,	-- 1, 2, ...
+	status TEXT NOT NULL CHECK (status IN ('draft', 'final')),
+	started TEXT NOT NULL,		-- UTC, metadata
+	engine TEXT NOT NULL,		-- "incentive 0.1.0"
+	command TEXT NOT NULL,		-- the command line, as given
+	options TEXT NOT NULL,		-- JSON: period, strict, final
+	policy TEXT NOT NULL,		-- policy hash (policies.hash)
+	policy_name TEXT NOT NULL,
+	policy_root TEXT NOT NULL,	-- the policy path as given
+	period TEXT,			-- --period, or NULL for every period
+	approval INTEGER,		-- final runs: the approval relied on
+	locked_by INTEGER,		-- the final run that locked the period
+	lines_read INTEGER NOT NULL,
+	events INTEGER NOT NULL,	-- accepted events evaluated
+	events_new INTEGER NOT NULL,	-- of which first recorded here
+	events_known INTEGER NOT NULL,	-- of which already recorded (no-op)
+	rejected INTEGER NOT NULL,	-- rejected input lines
+	people INTEGER NOT NULL,
+	quotas INTEGER NOT NULL,
+	decisions INTEGER NOT NULL,	-- including adjustments
+	adjustments INTEGER NOT NULL,
+	inputs_sha256 TEXT NOT NULL,	-- chain head over the run's run_inputs
+	members_sha256 TEXT NOT NULL,	-- ... over its run_events
+	people_sha256 TEXT NOT NULL,	-- ... over its run_people
+	events_count INTEGER NOT NULL,
+	events_head TEXT NOT NULL,
+	rejects_count INTEGER NOT NULL,
+	rejects_head TEXT NOT NULL,
+	decisions_count INTEGER NOT NULL,
+	decisions_head TEXT NOT NULL,
+	hash BLOB NOT NULL
+);
+
+-- The input files of each run, in the order given.  role: 'people',
+-- 'quotas' or 'events'.  stored: 1 when the bytes are in blobs (people and
+-- quotas; events are stored one by one in `events`).
+CREATE TABLE run_inputs (
+	run INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	role TEXT NOT NULL CHECK (role IN ('people', 'quotas', 'events')),
+	path TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	stored INTEGER NOT NULL,
+	PRIMARY KEY (run, n)
+) WITHOUT ROWID;
+
+-- The roster each run used (for statements), in roster order.
+CREATE TABLE run_people (
+	run INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	person TEXT NOT NULL,
+	name TEXT NOT NULL,
+	level TEXT NOT NULL,
+	team TEXT NOT NULL,
+	manager TEXT NOT NULL,
+	hired TEXT NOT NULL,
+	left_on TEXT,			-- NULL while employed
+	currency TEXT NOT NULL,
+	PRIMARY KEY (run, n)
+) WITHOUT ROWID;
+
+-- Accepted events, each stored once (an event id names one fact forever:
+-- ingesting it again is a no-op when identical and an error when not).
+-- data: JSON object of the fields the event's type declares that are
+-- present, in declaration order, every value a string written as the
+-- engine read it (money at its currency's minor unit).
+CREATE TABLE events (
+	seq INTEGER PRIMARY KEY,
+	id TEXT NOT NULL UNIQUE,
+	date TEXT NOT NULL,
+	type TEXT NOT NULL,
+	person TEXT NOT NULL,
+	data TEXT NOT NULL,
+	run INTEGER NOT NULL,		-- the run that first recorded it
+	input INTEGER NOT NULL,		-- run_inputs.n of that run
+	line INTEGER NOT NULL,		-- line in that file
+	hash BLOB NOT NULL
+);
+
+-- Which events each run evaluated: ranges of events.seq, in the order the
+-- run met them ((date, id) order), numbered n = 1, 2, ...
+CREATE TABLE run_events (
+	run INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	first_seq INTEGER NOT NULL,
+	last_seq INTEGER NOT NULL,
+	PRIMARY KEY (run, n)
+) WITHOUT ROWID;
+
+-- Rejected input lines (severity 'error') and input warnings ('warning'),
+-- with the reason, as reported to the user.
+CREATE TABLE rejects (
+	seq INTEGER PRIMARY KEY,
+	run INTEGER NOT NULL,
+	file TEXT NOT NULL,
+	line INTEGER NOT NULL,		-- 0 when not about one line
+	severity TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
+	message TEXT NOT NULL,
+	hint TEXT NOT NULL,		-- '' when none
+	hash BLOB NOT NULL
+);
+
+-- Every decision, exactly as the run handed it to its output (id is the
+-- run's own numbering D000001, D000002, ...).  amount and currency are
+-- NULL for decisions that are not money.  detail: JSON object of the
+-- exact figures (docs/audit.md).  kind 'adjustment': a line of a run over
+-- a locked period, what is owed now minus what was already paid.
+CREATE TABLE decisions (
+	seq INTEGER PRIMARY KEY,
+	run INTEGER NOT NULL,
+	id TEXT NOT NULL,
+	period TEXT NOT NULL,
+	person TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	amount TEXT,
+	currency TEXT,
+	rule TEXT NOT NULL,
+	events TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	version TEXT NOT NULL,
+	detail TEXT NOT NULL,
+	hash BLOB NOT NULL
+);
+
+-- Append-only: UPDATE and DELETE are refused on every table.
+CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only (incentive audit trail)'); END;
+CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta BEGIN SELECT RAISE(ABORT, 'meta is append-only (incentive audit trail)'); END;
+CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs BEGIN SELECT RAISE(ABORT, 'blobs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER blobs_no_delete BEFORE DELETE ON blobs BEGIN SELECT RAISE(ABORT, 'blobs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER policies_no_update BEFORE UPDATE ON policies BEGIN SELECT RAISE(ABORT, 'policies is append-only (incentive audit trail)'); END;
+CREATE TRIGGER policies_no_delete BEFORE DELETE ON policies BEGIN SELECT RAISE(ABORT, 'policies is append-only (incentive audit trail)'); END;
+CREATE TRIGGER policy_files_no_update BEFORE UPDATE ON policy_files BEGIN SELECT RAISE(ABORT, 'policy_files is append-only (incentive audit trail)'); END;
+CREATE TRIGGER policy_files_no_delete BEFORE DELETE ON policy_files BEGIN SELECT RAISE(ABORT, 'policy_files is append-only (incentive audit trail)'); END;
+CREATE TRIGGER approvals_no_update BEFORE UPDATE ON approvals BEGIN SELECT RAISE(ABORT, 'approvals is append-only (incentive audit trail)'); END;
+CREATE TRIGGER approvals_no_delete BEFORE DELETE ON approvals BEGIN SELECT RAISE(ABORT, 'approvals is append-only (incentive audit trail)'); END;
+CREATE TRIGGER runs_no_update BEFORE UPDATE ON runs BEGIN SELECT RAISE(ABORT, 'runs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs BEGIN SELECT RAISE(ABORT, 'runs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER run_inputs_no_update BEFORE UPDATE ON run_inputs BEGIN SELECT RAISE(ABORT, 'run_inputs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER run_inputs_no_delete BEFORE DELETE ON run_inputs BEGIN SELECT RAISE(ABORT, 'run_inputs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER run_people_no_update BEFORE UPDATE ON run_people BEGIN SELECT RAISE(ABORT, 'run_people is append-only (incentive audit trail)'); END;
+CREATE TRIGGER run_people_no_delete BEFORE DELETE ON run_people BEGIN SELECT RAISE(ABORT, 'run_people is append-only (incentive audit trail)'); END;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events is append-only (incentive audit trail)'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events is append-only (incentive audit trail)'); END;
+CREATE TRIGGER run_events_no_update BEFORE UPDATE ON run_events BEGIN SELECT RAISE(ABORT, 'run_events is append-only (incentive audit trail)'); END;
+CREATE TRIGGER run_events_no_delete BEFORE DELETE ON run_events BEGIN SELECT RAISE(ABORT, 'run_events is append-only (incentive audit trail)'); END;
+CREATE TRIGGER rejects_no_update BEFORE UPDATE ON rejects BEGIN SELECT RAISE(ABORT, 'rejects is append-only (incentive audit trail)'); END;
+CREATE TRIGGER rejects_no_delete BEFORE DELETE ON rejects BEGIN SELECT RAISE(ABORT, 'rejects is append-only (incentive audit trail)'); END;
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions is append-only (incentive audit trail)'); END;
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions is append-only (incentive audit trail)'); END;

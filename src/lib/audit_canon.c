@@ -1,0 +1,211 @@
+/*
+ * audit_canon.c: the canonical serialisation of an audit row and its
+ * SHA-256 chain hash (format in audit.h and docs/audit.md).
+ *
+ * The format is plain text so that anyone can recompute a row's hash
+ * with the sqlite3 shell and sha256sum; lengths are byte counts, so no
+ * value can be confused with the next one whatever bytes it holds.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+
+void canon_init(canon *c)
+{
+	memset(c, 0, sizeof *c);
+}
+
+void canon_finish(canon *c)
+{
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+}
+
+static bool reserve(canon *c, size_t extra)
+{
+	if (c->oom)
+		return false;
+	if (c->len + extra + 1 <= c->cap)
+		return true;
+	size_t cap = c->cap ? c->cap : 512;
+	while (cap < c->len + extra + 1)
+		cap *= 2;
+	char *b = realloc(c->buf, cap);
+	if (!b) {
+		c->oom = true;
+		return false;
+	}
+	c->buf = b;
+	c->cap = cap;
+	return true;
+}
+
+static void put(canon *c, const char *s, size_t n)
+{
+	if (!reserve(c, n))
+		return;
+	if (n)
+		memcpy(c->buf + c->len, s, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+}
+
+/* Decimal digits of v (unsigned) into buf, returns the length. */
+static size_t utoa(char *buf, uint64_t v)
+{
+	char t[24];
+	size_t n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	return n;
+}
+
+void canon_begin(canon *c, const char *table, const uint8_t prev[32])
+{
+	char hex[65];
+
+	c->len = 0;
+	put(c, "incentive-audit-v1 ", 19);
+	put(c, table, strlen(table));
+	put(c, "\n", 1);
+	hex_encode(hex, prev);
+	put(c, hex, 64);
+	put(c, "\n", 1);
+}
+
+void canon_text(canon *c, const char *col, const char *s, size_t n)
+{
+	char num[24];
+	size_t nl;
+
+	put(c, col, strlen(col));
+	if (!s) {
+		put(c, "=NULL\n", 6);
+		return;
+	}
+	nl = utoa(num, n);
+	put(c, "=", 1);
+	put(c, num, nl);
+	put(c, ":", 1);
+	put(c, s, n);
+	put(c, "\n", 1);
+}
+
+void canon_cstr(canon *c, const char *col, const char *s)
+{
+	canon_text(c, col, s, s ? strlen(s) : 0);
+}
+
+void canon_int(canon *c, const char *col, int64_t v)
+{
+	char num[24];
+	size_t n = 0;
+
+	if (v < 0) {
+		num[n++] = '-';
+		n += utoa(num + n, (uint64_t)0 - (uint64_t)v);
+	} else {
+		n = utoa(num, (uint64_t)v);
+	}
+	canon_text(c, col, num, n);
+}
+
+int hasher_init(hasher *h)
+{
+	h->ctx = EVP_MD_CTX_new();
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!h->ctx || !h->md) {
+		hasher_finish(h);
+		return -1;
+	}
+	return 0;
+}
+
+void hasher_finish(hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	h->ctx = NULL;
+	h->md = NULL;
+}
+
+int hasher_digest(hasher *h, uint8_t out[32], const void *p, size_t n)
+{
+	unsigned int len = 0;
+
+	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, p, n) ||
+	    !EVP_DigestFinal_ex(h->ctx, out, &len) || len != 32)
+		return -1;
+	return 0;
+}
+
+int hasher_begin(hasher *h)
+{
+	return EVP_DigestInit_ex(h->ctx, h->md, NULL) ? 0 : -1;
+}
+
+int hasher_update(hasher *h, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(h->ctx, p, n) ? 0 : -1;
+}
+
+int hasher_end(hasher *h, uint8_t out[32])
+{
+	unsigned int len = 0;
+
+	return EVP_DigestFinal_ex(h->ctx, out, &len) && len == 32 ? 0 : -1;
+}
+
+int canon_hash(hasher *h, uint8_t out[32], const canon *c)
+{
+	if (c->oom)
+		return -1;
+	return hasher_digest(h, out, c->buf ? c->buf : "", c->len);
+}
+
+void hex_encode(char out[65], const uint8_t h[32])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(uint8_t out[32], const char *hex)
+{
+	uint8_t t[32];
+
+	if (!hex || strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		int a = nibble(hex[2 * i]), b = nibble(hex[2 * i + 1]);
+		if (a < 0 || b < 0)
+			return -1;
+		t[i] = (uint8_t)(a << 4 | b);
+	}
+	memcpy(out, t, 32);
+	return 0;
+}

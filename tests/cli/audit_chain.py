@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""audit_chain.py: recomputes the hash chains of an incentive audit database
+from the format documented in docs/audit.md ("Hash chains"), independently
+of the C code: Python's sqlite3 and hashlib only.
+
+usage: audit_chain.py DB            prints "head <hex>" and "ok", or the
+                                    first row whose hash does not match
+       audit_chain.py DB --row TABLE SEQ
+                                    prints the canonical text of one row
+                                    (for sha256sum)
+"""
+import hashlib
+import sqlite3
+import sys
+
+COLS = {
+    "runs": ["seq", "run", "status", "started", "engine", "command", "options",
+             "policy", "policy_name", "policy_root", "period", "approval",
+             "locked_by", "lines_read", "events", "events_new", "events_known",
+             "rejected", "people", "quotas", "decisions", "adjustments",
+             "inputs_sha256", "members_sha256", "people_sha256", "events_count",
+             "events_head", "rejects_count", "rejects_head", "decisions_count",
+             "decisions_head"],
+    "approvals": ["seq", "approval", "policy", "policy_name", "approved_by",
+                  "note", "approved_at"],
+    "events": ["seq", "id", "date", "type", "person", "data", "run", "input", "line"],
+    "rejects": ["seq", "run", "file", "line", "severity", "message", "hint"],
+    "decisions": ["seq", "run", "id", "period", "person", "kind", "amount",
+                  "currency", "rule", "events", "reason", "version", "detail"],
+    "run_inputs": ["run", "n", "role", "path", "size", "sha256", "stored"],
+    "run_people": ["run", "n", "person", "name", "level", "team", "manager",
+                   "hired", "left_on", "currency"],
+    "run_events": ["run", "n", "first_seq", "last_seq"],
+}
+ZERO = "0" * 64
+
+
+def value_bytes(v):
+    if isinstance(v, bytes):
+        return v
+    if isinstance(v, int):
+        return str(v).encode()
+    return str(v).encode("utf-8")
+
+
+def canonical(table, prev_hex, row):
+    out = b"incentive-audit-v1 " + table.encode() + b"\n" + prev_hex.encode() + b"\n"
+    for name, v in zip(COLS[table], row):
+        if v is None:
+            out += name.encode() + b"=NULL\n"
+        else:
+            b = value_bytes(v)
+            out += name.encode() + b"=" + str(len(b)).encode() + b":" + b + b"\n"
+    return out
+
+
+def chain(db, table, rows):
+    """rows: list of (table, row values, stored hash); returns (head, bad)"""
+    prev = ZERO
+    for i, (t, row, stored) in enumerate(rows):
+        h = hashlib.sha256(canonical(t, prev, row)).hexdigest()
+        if stored is None or h != stored.hex():
+            return prev, (table, i + 1)
+        prev = h
+    return prev, None
+
+
+def select(db, table, where="", args=()):
+    cols = ", ".join(COLS[table])
+    return db.execute(f"SELECT {cols}, hash FROM {table} {where} ORDER BY seq", args).fetchall()
+
+
+def main():
+    db = sqlite3.connect(sys.argv[1])
+    db.text_factory = bytes
+    if len(sys.argv) == 5 and sys.argv[2] == "--row":
+        table, seq = sys.argv[3], int(sys.argv[4])
+        rows = select(db, table, "WHERE seq <= ?", (seq,))
+        prev = ZERO
+        for r in rows[:-1]:
+            prev = r[-1].hex()
+        sys.stdout.buffer.write(canonical(table, prev, rows[-1][:-1]))
+        return 0
+    ledger = [("runs", r[:-1], r[-1]) for r in select(db, "runs")]
+    ledger += [("approvals", r[:-1], r[-1]) for r in select(db, "approvals")]
+    ledger.sort(key=lambda x: x[1][0])
+    head, bad = chain(db, "ledger", ledger)
+    if bad:
+        print("bad %s seq %d" % bad)
+        return 1
+    for table in ("events", "rejects", "decisions"):
+        rows = [(table, r[:-1], r[-1]) for r in select(db, table)]
+        h, bad = chain(db, table, rows)
+        if bad:
+            print("bad %s seq %d" % bad)
+            return 1
+        # the last run records this chain's length and head
+        last = db.execute(f"SELECT {table}_count, {table}_head FROM runs ORDER BY seq DESC LIMIT 1").fetchone()
+        if last and (last[0] != len(rows) or last[1].decode() != h):
+            print("bad %s head" % table)
+            return 1
+    # side tables: a chain from zero per run, recorded in the run's row
+    for run, inputs, members, people in db.execute(
+            "SELECT run, inputs_sha256, members_sha256, people_sha256 FROM runs"):
+        for table, want in (("run_inputs", inputs), ("run_events", members), ("run_people", people)):
+            cols = ", ".join(COLS[table])
+            prev = ZERO
+            for r in db.execute(f"SELECT {cols} FROM {table} WHERE run = ? ORDER BY n", (run,)):
+                prev = hashlib.sha256(canonical(table, prev, r)).hexdigest()
+            if prev != want.decode():
+                print("bad %s run %d" % (table, run))
+                return 1
+    print("head " + head)
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

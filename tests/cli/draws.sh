@@ -1,0 +1,44 @@
+# Draws (tests/golden/draws, worked out in its README.md): guarantees,
+# recovery at a rate above a floor, balances carried and shown, prorated
+# draws, and the three treatments of an open balance when a person leaves.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/plans_lib.sh"
+G=tests/golden/draws
+golden_run draws "$TMP/d.csv" --policy $G/policy.yaml --people $G/people.csv --events $G/events.csv
+golden_compare draws "$TMP/d.csv" $G/expected.csv
+expect_grep "total" "total payout USD 10416.66" "$TMP/d.csv.err"
+expect_eq "recovery reason" "recovers 1,000.00 of the draw balance 1,500.00 from earnings of 3,000.00 (at most 50% of them, pay kept at or above 2,000.00): balance 1,500.00 -> 500.00" \
+  "$(reason_of "$TMP/d.csv" D000018)"
+expect_eq "balance shown" "draw balance 200.00 carried over after 2026-Q3" "$(reason_of "$TMP/d.csv" D000024)"
+expect_eq "prorated draw" "guaranteed 1,333.33 for 2026-Q1 (prorated from 2,000.00), earned 300.00: draw of 1,033.33, recoverable: balance 0.00 -> 1,033.33" \
+  "$(reason_of "$TMP/d.csv" D000007)"
+expect_eq "write off" "p5 left on 2026-03-10: the draw balance of 1,333.33 is written off (on_leave: write_off)" \
+  "$(reason_of "$TMP/d.csv" D000014)"
+# --period Q2 alone: the balances carried from Q1 are the same
+expect_status "period Q2" 0 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv --events $G/events.csv --period 2026-Q2 --format csv
+expect_grep "Q2 recovery from the Q1 balance" "p1,draw_recovery,-1000.00" "$TMP/out"
+expect_no_grep "no Q1 decisions" "2026-Q1" "$TMP/out"
+# jsonl: the balance is in the detail
+expect_status "jsonl" 0 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv --events $G/events.csv --format jsonl --quiet
+expect_grep "balance detail" '"kind":"draw_balance","amount":null,"currency":null' "$TMP/out"
+expect_grep "balance figure" '"balance":"200"' "$TMP/out"
+# policy mistakes
+cat > "$TMP/bad.yaml" <<'YAML'
+policy: t
+effective: 2026-01-01
+currency: USD
+rounding: half_up
+period: quarter
+event_types:
+  deal_closed: {credit: amount, fields: {amount: money}}
+rules:
+  - {id: d1, kind: draw, amount: 100.00, floor: 50.00}
+  - {id: d2, kind: draw, amount: 100.00, recoverable: true, on_leave: forgive}
+  - {id: d3, kind: draw, amount: 100.005, applies_to: [comm]}
+YAML
+expect_status "bad draws" 1 "$INCENTIVE" check "$TMP/bad.yaml"
+expect_grep "floor needs recoverable" "bad.yaml:9:49: floor applies only to a recoverable draw" "$TMP/err"
+expect_grep "on_leave choices" "bad.yaml:10:71: expected one of write_off, recover, final_pay, got 'forgive'" "$TMP/err"
+expect_grep "money decimals" "bad.yaml:11:34: amount 100.005 has more decimals than USD allows (2)" "$TMP/err"
+expect_grep "unknown rule" "bad.yaml:11:56: unknown rule 'comm'" "$TMP/err"
+done_testing

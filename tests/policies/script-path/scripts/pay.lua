@@ -1,0 +1,1 @@
+function pay(ctx) return nil end
