@@ -155,6 +155,10 @@ typedef struct inc_run_options {
 	 * go on, non-zero to stop the run (it then fails with INC_ERROR). */
 	int (*period_figures)(void *ud, const inc_period_figures *f);
 	void *period_figures_ud;
+	/* 1: everything on the calling thread; 0: a second thread reads the
+	 * events while they are evaluated, when that pays.  The output is the
+	 * same either way. */
+	int threads;
 } inc_run_options;
 
 enum {

@@ -20,16 +20,21 @@
 
 static void init_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: incentive init DIR\n"
-		"\n"
-		"Writes a new starter policy into DIR (created if needed; it must be\n"
-		"empty): policy.yaml with one rule of each common kind (commission with\n"
-		"rate rows and tiers, SPIFF, target bonus, clawback, cap, Lua script),\n"
-		"scripts/, sample people, quotas and events in data/, and test cases in\n"
-		"tests/ that pass.  Every file is commented; start by reading policy.yaml.\n"
-		"\n"
-		"Exit status: 0 written, 1 DIR is not empty or cannot be written, 2 usage.\n");
+	fprintf(f, "usage: incentive init DIR\n"
+		   "\n"
+		   "Writes a new starter policy into DIR (created if needed; "
+		   "it must be\n"
+		   "empty): policy.yaml with one rule of each common kind "
+		   "(commission with\n"
+		   "rate rows and tiers, SPIFF, target bonus, clawback, cap, "
+		   "Lua script),\n"
+		   "scripts/, sample people, quotas and events in data/, and "
+		   "test cases in\n"
+		   "tests/ that pass.  Every file is commented; start by "
+		   "reading policy.yaml.\n"
+		   "\n"
+		   "Exit status: 0 written, 1 DIR is not empty or cannot be "
+		   "written, 2 usage.\n");
 }
 
 /* mkdir -p for the directories of a path (not the last component). */
@@ -65,7 +70,8 @@ static bool dir_is_empty(const char *dir)
 	if (!S_ISDIR(st.st_mode) || !(d = opendir(dir)))
 		return false;
 	while (empty && (e = readdir(d)))
-		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+		empty =
+		    strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
 	closedir(d);
 	return empty;
 }
@@ -94,8 +100,8 @@ static int write_all(const char *path, const char *bytes, size_t len)
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -114,27 +120,31 @@ int cmd_init(int argc, char **argv)
 	}
 	const char *dir = argv[optind];
 	if (!dir_is_empty(dir)) {
-		cli_error("%s exists and is not an empty directory: choose a new one",
-			  dir);
+		cli_error(
+		    "%s exists and is not an empty directory: choose a new one",
+		    dir);
 		return EXIT_INPUT;
 	}
 	for (size_t i = 0; i < n_starter_files; i++) {
 		char path[PATH_MAX];
 		const embedded_file *f = &starter_files[i];
-		if (snprintf(path, sizeof path, "%s/%s", dir, f->path) >= (int)sizeof path ||
-		    make_parents(path) != 0 || write_all(path, f->bytes, f->len) != 0) {
+		if (snprintf(path, sizeof path, "%s/%s", dir, f->path) >=
+			(int)sizeof path ||
+		    make_parents(path) != 0 ||
+		    write_all(path, f->bytes, f->len) != 0) {
 			cli_error("cannot write %s: %s", path, strerror(errno));
 			return EXIT_INPUT;
 		}
 		printf("wrote %s\n", path);
 	}
-	printf("\nNext:\n"
-	       "  incentive check %s          # is the policy well formed?\n"
-	       "  incentive test %s           # do its tests pass?\n"
-	       "  incentive run --policy %s --people %s/data/people.csv \\\n"
-	       "      --quotas %s/data/quotas.csv --events %s/data/events.csv\n"
-	       "Then edit %s/policy.yaml (every key is explained in it) and its\n"
-	       "tests in %s/tests/.\n",
-	       dir, dir, dir, dir, dir, dir, dir, dir);
+	printf(
+	    "\nNext:\n"
+	    "  incentive check %s          # is the policy well formed?\n"
+	    "  incentive test %s           # do its tests pass?\n"
+	    "  incentive run --policy %s --people %s/data/people.csv \\\n"
+	    "      --quotas %s/data/quotas.csv --events %s/data/events.csv\n"
+	    "Then edit %s/policy.yaml (every key is explained in it) and its\n"
+	    "tests in %s/tests/.\n",
+	    dir, dir, dir, dir, dir, dir, dir, dir);
 	return EXIT_OK;
 }

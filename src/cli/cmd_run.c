@@ -38,6 +38,8 @@ static void run_usage(FILE *f)
 		"  --out FILE          write decisions to FILE (atomically) instead of stdout\n"
 		"  --strict            fail, writing nothing, if any input line is rejected\n"
 		"  --quiet             no summary and no warnings on stderr\n"
+		"  --threads 1|auto    auto (default): a second thread reads the events\n"
+		"                      while they are evaluated; 1: one thread (same output)\n"
 		"  --audit FILE        record the run in the audit database FILE (SQLite,\n"
 		"                      created when missing): policy snapshot, inputs,\n"
 		"                      events, rejected lines, decisions (docs/audit.md)\n"
@@ -172,6 +174,7 @@ int cmd_run(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"strict", no_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"threads", required_argument, NULL, 'T'},
 		{"audit", required_argument, NULL, 'A'},
 		{"final", no_argument, NULL, 'F'},
 		{"state-in", required_argument, NULL, 'I'},
@@ -215,6 +218,14 @@ int cmd_run(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 's': ro.strict = 1; break;
 		case 'q': quiet = true; break;
+		case 'T':
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "auto") != 0) {
+				cli_error("--threads must be 1 or auto, not '%s'", optarg);
+				status = EXIT_USAGE;
+				goto done;
+			}
+			ro.threads = strcmp(optarg, "1") == 0 ? 1 : 0;
+			break;
 		case 'A': audit_path = optarg; break;
 		case 'F': final = true; break;
 		case 'I': ro.state_in = optarg; break;

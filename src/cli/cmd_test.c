@@ -7,8 +7,8 @@
  *
  *   ok   commission: a deal in the first tier pays half the rate
  *   FAIL commission: a deal that crosses the quota
- *        rules/tests/commission.yaml:41: r01 commission: expected 1,250.00, got 1,200.00, rule base-commission
- *   12 cases: 11 passed, 1 failed
+ *        rules/tests/commission.yaml:41: r01 commission: expected 1,250.00, got
+ * 1,200.00, rule base-commission 12 cases: 11 passed, 1 failed
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,26 +30,38 @@
 
 static void test_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: incentive test POLICY [--filter TEXT] [--coverage] [--watch]\n"
-		"\n"
-		"Runs the test cases in POLICY/tests/*.yaml (for a policy that is one\n"
-		"file, tests/ beside it): each case gives people, quotas and events and\n"
-		"the decisions, rejected lines or error they must produce (see \"Testing\n"
-		"a policy\" in docs/policy-guide.md).  Prints ok or FAIL per case, the\n"
-		"first difference of each failure, and a summary line.\n"
-		"\n"
-		"options:\n"
-		"  --filter TEXT   only the cases whose name, or file name, contains TEXT\n"
-		"  --coverage      also list what no case reached: rules, rate rows, tier\n"
-		"                  bands, bonus bands, thresholds, SPIFF caps, discipline\n"
-		"                  ladder steps and escalation rows, appraisal rows\n"
-		"  --watch         run again whenever a policy, script, test or input file\n"
-		"                  changes, until interrupted (Ctrl-C)\n"
-		"  --verbose       show the details of failures (the decisions made)\n"
-		"\n"
-		"Exit status: 0 every case passed, 1 a case failed or a file has errors\n"
-		"(every problem printed as file:line:column), 2 usage error.\n");
+	fprintf(
+	    f, "usage: incentive test POLICY [--filter TEXT] [--coverage] "
+	       "[--watch]\n"
+	       "\n"
+	       "Runs the test cases in POLICY/tests/*.yaml (for a policy that "
+	       "is one\n"
+	       "file, tests/ beside it): each case gives people, quotas and "
+	       "events and\n"
+	       "the decisions, rejected lines or error they must produce (see "
+	       "\"Testing\n"
+	       "a policy\" in docs/policy-guide.md).  Prints ok or FAIL per "
+	       "case, the\n"
+	       "first difference of each failure, and a summary line.\n"
+	       "\n"
+	       "options:\n"
+	       "  --filter TEXT   only the cases whose name, or file name, "
+	       "contains TEXT\n"
+	       "  --coverage      also list what no case reached: rules, rate "
+	       "rows, tier\n"
+	       "                  bands, bonus bands, thresholds, SPIFF caps, "
+	       "discipline\n"
+	       "                  ladder steps and escalation rows, appraisal "
+	       "rows\n"
+	       "  --watch         run again whenever a policy, script, test or "
+	       "input file\n"
+	       "                  changes, until interrupted (Ctrl-C)\n"
+	       "  --verbose       show the details of failures (the decisions "
+	       "made)\n"
+	       "\n"
+	       "Exit status: 0 every case passed, 1 a case failed or a file "
+	       "has errors\n"
+	       "(every problem printed as file:line:column), 2 usage error.\n");
 }
 
 typedef struct test_out {
@@ -83,7 +95,8 @@ static int print_case(void *ud, const inc_test_case *c)
 		printf("     %s: %s\n", c->where ? c->where : c->file,
 		       c->message ? c->message : "failed");
 		if (c->details) {
-			/* every decision when asked for; else just a few lines */
+			/* every decision when asked for; else just a few lines
+			 */
 			int shown = 0;
 			const char *p = c->details;
 			while (*p && (o->verbose || shown < 12)) {
@@ -94,7 +107,8 @@ static int print_case(void *ud, const inc_test_case *c)
 				p = e ? e + 1 : p + len;
 			}
 			if (*p)
-				printf("     | ... (--verbose shows everything)\n");
+				printf("     | ... (--verbose shows "
+				       "everything)\n");
 		}
 	}
 	fflush(stdout);
@@ -108,7 +122,8 @@ static void print_item(const inc_coverage_item *it)
 	if (strcmp(it->what, "rule") == 0)
 		printf("rule %s (version %s)", it->rule, it->version);
 	else
-		printf("%s of rule %s (version %s)", it->what, it->rule, it->version);
+		printf("%s of rule %s (version %s)", it->what, it->rule,
+		       it->version);
 }
 
 /* Prints what no case reached.  Returns the number of such items. */
@@ -126,15 +141,18 @@ static size_t print_coverage(const inc_tests *t)
 		if (it.reached)
 			reached++;
 	}
-	printf("coverage: %zu of %zu item%s reached (rules, rate rows, tier bands, "
-	       "bonus bands, thresholds, caps, ladder steps, escalation and rating "
+	printf("coverage: %zu of %zu item%s reached (rules, rate rows, tier "
+	       "bands, "
+	       "bonus bands, thresholds, caps, ladder steps, escalation and "
+	       "rating "
 	       "rows)\n",
 	       reached, total, total == 1 ? "" : "s");
 	for (size_t i = 0; inc_tests_coverage(t, i, &it) == 0; i++) {
 		if (!it.applicable || it.reached)
 			continue;
 		missed++;
-		printf("  not reached: %s:%u:%u: ", it.file, it.line, it.column);
+		printf("  not reached: %s:%u:%u: ", it.file, it.line,
+		       it.column);
 		print_item(&it);
 		printf("\n");
 	}
@@ -150,7 +168,8 @@ static size_t print_coverage(const inc_tests *t)
 		}
 	}
 	if (missed == 0)
-		printf("coverage: every rule, row, band and step was reached\n");
+		printf(
+		    "coverage: every rule, row, band and step was reached\n");
 	fflush(stdout);
 	return missed;
 }
@@ -168,7 +187,8 @@ static int run_once(const char *policy, const char *filter, bool coverage,
 
 	int rc = inc_tests_create(&t, policy, &opts, diag_print, &dp, &err);
 	if (rc == INC_EPOLICY) {
-		printf("FAIL %s: the policy has %lu error%s (printed above); no test "
+		printf("FAIL %s: the policy has %lu error%s (printed above); "
+		       "no test "
 		       "was run\n",
 		       policy, dp.errors, dp.errors == 1 ? "" : "s");
 		goto done;
@@ -183,22 +203,25 @@ static int run_once(const char *policy, const char *filter, bool coverage,
 	}
 	const inc_tests_summary *s = inc_tests_get_summary(t);
 	if (s->file_errors)
-		printf("FAIL %llu problem%s in test files (printed above); their "
-		       "cases were not run\n",
-		       (unsigned long long)s->file_errors,
-		       s->file_errors == 1 ? "" : "s");
-	printf("%llu case%s: %llu passed, %llu failed", (unsigned long long)s->cases,
-	       s->cases == 1 ? "" : "s", (unsigned long long)s->passed,
-	       (unsigned long long)s->failed);
+		printf(
+		    "FAIL %llu problem%s in test files (printed above); their "
+		    "cases were not run\n",
+		    (unsigned long long)s->file_errors,
+		    s->file_errors == 1 ? "" : "s");
+	printf("%llu case%s: %llu passed, %llu failed",
+	       (unsigned long long)s->cases, s->cases == 1 ? "" : "s",
+	       (unsigned long long)s->passed, (unsigned long long)s->failed);
 	if (s->filtered)
-		printf(", %llu left out by --filter", (unsigned long long)s->filtered);
+		printf(", %llu left out by --filter",
+		       (unsigned long long)s->filtered);
 	printf(" (%llu test file%s)\n", (unsigned long long)s->files,
 	       s->files == 1 ? "" : "s");
 	if (s->cases == 0 && s->file_errors == 0) {
 		if (filter && *filter)
 			printf("FAIL no case matches --filter '%s'\n", filter);
 		else
-			printf("FAIL no test cases: write them in %s/tests/*.yaml (see "
+			printf("FAIL no test cases: write them in "
+			       "%s/tests/*.yaml (see "
 			       "docs/policy-guide.md, \"Testing a policy\")\n",
 			       policy);
 	}
@@ -275,7 +298,8 @@ static bool ignored_name(const char *name)
  * care about, with its name in changed (when not NULL). */
 static bool drain(int fd, char *changed, size_t cap)
 {
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[8192]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool relevant = false;
 
 	for (;;) {
@@ -283,11 +307,13 @@ static bool drain(int fd, char *changed, size_t cap)
 		if (n <= 0)
 			return relevant;
 		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *ev = (struct inotify_event *)(void *)p;
+			struct inotify_event *ev =
+			    (struct inotify_event *)(void *)p;
 			const char *name = ev->len ? ev->name : "";
 			if (!ignored_name(name) && !(ev->mask & IN_IGNORED)) {
 				if (!relevant && changed)
-					snprintf(changed, cap, "%s", *name ? name : "a directory");
+					snprintf(changed, cap, "%s",
+						 *name ? name : "a directory");
 				relevant = true;
 			}
 			p += sizeof *ev + ev->len;
@@ -321,7 +347,8 @@ static int watch_loop(const char *policy, const char *filter, bool coverage,
 		} else {
 			char dir[PATH_MAX];
 			const char *slash = strrchr(policy, '/');
-			snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - policy) : 1,
+			snprintf(dir, sizeof dir, "%.*s",
+				 slash ? (int)(slash - policy) : 1,
 				 slash ? policy : ".");
 			watch_tree(fd, dir, 0);
 		}
@@ -332,8 +359,8 @@ static int watch_loop(const char *policy, const char *filter, bool coverage,
 			if (inc_tests_input_path(t, i, &p) != 0)
 				break;
 			const char *slash = strrchr(p, '/');
-			snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - p) : 1,
-				 slash ? p : ".");
+			snprintf(dir, sizeof dir, "%.*s",
+				 slash ? (int)(slash - p) : 1, slash ? p : ".");
 			add_watch(fd, dir);
 		}
 		inc_tests_destroy(t);
@@ -369,12 +396,12 @@ static int watch_loop(const char *policy, const char *filter, bool coverage,
 int cmd_test(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"filter", required_argument, NULL, 'f'},
-		{"coverage", no_argument, NULL, 'c'},
-		{"watch", no_argument, NULL, 'w'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"filter", required_argument, NULL, 'f'},
+	    {"coverage", no_argument, NULL, 'c'},
+	    {"watch", no_argument, NULL, 'w'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *filter = NULL;
 	bool coverage = false, watch = false, verbose = false;
@@ -383,10 +410,18 @@ int cmd_test(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': filter = optarg; break;
-		case 'c': coverage = true; break;
-		case 'w': watch = true; break;
-		case 'v': verbose = true; break;
+		case 'f':
+			filter = optarg;
+			break;
+		case 'c':
+			coverage = true;
+			break;
+		case 'w':
+			watch = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
 		case 'h':
 			test_usage(stdout);
 			return EXIT_OK;

@@ -93,6 +93,11 @@ void tab_print(FILE *f, const inc_table *t)
 	fprintf(f, "%s\n", t->title);
 	if (t->note && *t->note)
 		wrap(f, t->note, 76);
+	if (t->n_rows == 0) {
+		fputs("  (none)\n", f);
+		free(w);
+		return;
+	}
 	for (size_t c = 0; c < t->n_cols; c++) {
 		w[c] = strlen(t->cols[c]);
 		for (size_t r = 0; r < t->n_rows; r++) {

@@ -100,8 +100,9 @@ static int create_schema(inc_audit *a)
 	char sql[160];
 	int rc;
 
-	/* settings that only take effect before the first table */
-	if ((rc = audit_exec(a, "PRAGMA page_size = 8192")) != 0)
+	/* settings that only take effect before the first table: big pages,
+	 * as a run appends hundreds of megabytes in one transaction */
+	if ((rc = audit_exec(a, "PRAGMA page_size = 65536")) != 0)
 		return rc;
 	if ((rc = audit_exec(a, "PRAGMA journal_mode = WAL")) != 0)
 		return rc;

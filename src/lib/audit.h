@@ -170,6 +170,9 @@ const char *audit_run_error(const audit_run *ar);
 /* run.c: attaches an audit run (taking ownership) to a run that has no
  * input yet, and routes its input diagnostics through audit_run_diag. */
 int run_attach_audit(inc_run *r, audit_run *ar);
+/* Replay: the run loads the carried state in path (a copy of the one the
+ * recorded run loaded with --state-in).  Returns 0 or INC_ERROR. */
+int run_set_state_in(inc_run *r, const char *path);
 
 /* ---- event data (audit_run.c) ------------------------------------------ */
 

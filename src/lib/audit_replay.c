@@ -530,6 +530,7 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		free(bytes);
 		rc = strcmp(role, "people") == 0  ? inc_run_add_people(r, path)
 		     : strcmp(role, "rates") == 0 ? inc_run_add_rates(r, path) /* plans */
+		     : strcmp(role, "state") == 0 ? run_set_state_in(r, path) /* conduct, state.c */
 						  : inc_run_add_quotas(r, path);
 		if (rc) {
 			err = strdup(inc_run_errmsg(r));

@@ -128,7 +128,7 @@ static const label labels[] = {
     {"deal_total", "deal amount", V_MONEY},
     {"refund", "refund", V_MONEY},
     {"refunded_total", "refunded so far", V_MONEY},
-    {"paid", "paid on the deal / already paid", V_MONEY},
+    {"paid", "paid on the deal", V_MONEY},
     {"days", "days after the deal", V_TEXT},
     {"window_days", "clawback window (days)", V_TEXT},
     {"script", "script", V_TEXT},

@@ -31,12 +31,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -45,7 +45,7 @@
 #define N_CHUNKS 8
 #define NULL_LEN UINT32_MAX
 
-enum { REC_EVENT = 'E', REC_DECISION = 'D', REC_REJECT = 'R' };
+enum { REC_EVENT = 'E', REC_DECISION = 'D', REC_REJECT = 'R', REC_HASH = 'H' };
 
 typedef struct chunk {
 	char *buf;
@@ -75,6 +75,13 @@ typedef struct owed_ent {
 	size_t klen;
 	dec sum;
 } owed_ent;
+
+/* An events file hashed by the writer (while the engine reads it). */
+typedef struct fhash {
+	int64_t n; /* index into inputs */
+	char sha[65];
+	uint64_t size;
+} fhash;
 
 typedef struct chainpos {
 	int64_t count;
@@ -115,6 +122,8 @@ struct audit_run {
 	int64_t (*ranges)[2];
 	size_t n_ranges, cap_ranges;
 	uint64_t events_new, events_known, n_errors, n_decisions, n_adjust;
+	fhash *fh;
+	size_t n_fh;
 	hasher h;
 	canon c;
 	sqlite3_stmt *ins_event, *sel_event, *ins_reject, *ins_decision;
@@ -128,7 +137,9 @@ struct audit_run {
 	chunk chunks[N_CHUNKS];
 	chunk *free_list, *work_head, *work_tail, *cur;
 	bool ending;
-	int wrc;       /* writer's failure: INC_E* code */
+	/* the writer's failure (an INC_E* code), read by the evaluating
+	 * thread to stop early; werr is read only after the join */
+	_Atomic int wrc;
 	char *werr;    /* and its message */
 
 	canon data; /* the evaluating thread's scratch */
@@ -353,9 +364,9 @@ static void wfail(audit_run *ar, int rc, const char *msg)
 {
 	if (ar->wrc)
 		return;
-	ar->wrc = rc;
 	free(ar->werr);
 	ar->werr = strdup(msg ? msg : "audit database error");
+	ar->wrc = rc;
 }
 
 static void wdb(audit_run *ar, const char *what)
@@ -568,6 +579,28 @@ static void do_reject(audit_run *ar, cursor *cu)
 	memcpy(ar->rj.head, hash, 32);
 }
 
+static int hash_file(hasher *hs, const char *path, char sha[65], uint64_t *size,
+		     char **keep);
+
+static void do_hash(audit_run *ar, cursor *cu)
+{
+	int64_t n = cur_i64(cu);
+	size_t len;
+	const char *path = cur_text(cu, &len);
+	fhash *f = realloc(ar->fh, (ar->n_fh + 1) * sizeof *f);
+
+	if (!f) {
+		wfail(ar, INC_ERROR, "out of memory");
+		return;
+	}
+	ar->fh = f;
+	f = &f[ar->n_fh++];
+	memset(f, 0, sizeof *f);
+	f->n = n;
+	if (hash_file(&ar->h, path, f->sha, &f->size, NULL) != 0)
+		wfail(ar, INC_ERROR, "out of memory");
+}
+
 static void process_chunk(audit_run *ar, const chunk *k)
 {
 	cursor cu = {k->buf, k->buf + k->len};
@@ -578,6 +611,7 @@ static void process_chunk(audit_run *ar, const chunk *k)
 		case REC_EVENT: do_event(ar, &cu); break;
 		case REC_DECISION: do_decision(ar, &cu); break;
 		case REC_REJECT: do_reject(ar, &cu); break;
+		case REC_HASH: do_hash(ar, &cu); break;
 		default: wfail(ar, INC_ERROR, "bad audit record"); break;
 		}
 	}
@@ -946,6 +980,7 @@ void audit_run_destroy(audit_run *ar)
 	free(ar->owed);
 	strmap_finish(&ar->owed_ix);
 	free(ar->ranges);
+	free(ar->fh);
 	hasher_finish(&ar->h);
 	canon_finish(&ar->c);
 	canon_finish(&ar->data);
@@ -998,9 +1033,10 @@ void audit_run_diag(void *ud, const inc_diag *d)
 
 /* SHA-256 and size of a file, read in blocks; keep: its bytes too (people
  * and quota files, stored at the end of the run). */
-static int hash_file(audit_run *ar, ainput *in, bool keep)
+static int hash_file(hasher *hs, const char *path, char sha[65], uint64_t *size,
+		     char **keep)
 {
-	int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *buf = NULL, *all = NULL;
 	size_t cap = 1u << 20, len = 0, all_cap = 0;
 	uint8_t md[32];
@@ -1009,7 +1045,7 @@ static int hash_file(audit_run *ar, ainput *in, bool keep)
 	if (fd < 0)
 		return 0; /* the reader reports a missing file */
 	buf = malloc(cap);
-	if (!buf || hasher_begin(&ar->h) != 0)
+	if (!buf || hasher_begin(hs) != 0)
 		goto done;
 	for (;;) {
 		ssize_t n = read(fd, buf, cap);
@@ -1021,7 +1057,7 @@ static int hash_file(audit_run *ar, ainput *in, bool keep)
 		}
 		if (n == 0)
 			break;
-		if (hasher_update(&ar->h, buf, (size_t)n) != 0)
+		if (hasher_update(hs, buf, (size_t)n) != 0)
 			goto done;
 		if (keep) {
 			if (len + (size_t)n + 1 > all_cap) {
@@ -1038,16 +1074,16 @@ static int hash_file(audit_run *ar, ainput *in, bool keep)
 		}
 		len += (size_t)n;
 	}
-	if (hasher_end(&ar->h, md) != 0)
+	if (hasher_end(hs, md) != 0)
 		goto done;
-	hex_encode(in->sha, md);
-	in->size = len;
+	hex_encode(sha, md);
+	*size = len;
 	if (keep) {
 		if (!all)
 			all = malloc(1);
 		if (!all)
 			goto done;
-		in->bytes = all;
+		*keep = all;
 		all = NULL;
 	}
 	rc = 0;
@@ -1055,8 +1091,6 @@ done:
 	close(fd);
 	free(buf);
 	free(all);
-	if (rc)
-		set_err(ar, "out of memory");
 	return rc;
 }
 
@@ -1075,9 +1109,28 @@ int audit_run_input(audit_run *ar, const char *role, const char *path)
 	in->role = strdup(role);
 	in->path = strdup(path);
 	ar->n_inputs++;
-	if (!in->role || !in->path)
+	if (!in->role || !in->path) {
+		set_err(ar, "out of memory");
 		return INC_ERROR;
-	return hash_file(ar, in, strcmp(role, "events") != 0);
+	}
+	if (strcmp(role, "events") == 0) {
+		/* big: the writer hashes it while the engine reads it */
+		int rc = room(ar, 1 + 8 + text_size(path));
+		if (rc)
+			return ar->wrc ? stop_writer(ar) : rc;
+		chunk_u8(ar->cur, REC_HASH);
+		chunk_i64(ar->cur, (int64_t)ar->n_inputs - 1);
+		chunk_text(ar->cur, path, strlen(path));
+		return 0;
+	}
+	/* people and quotas: small, and stored whole at the end */
+	hasher h = {0};
+	int rc = hasher_init(&h) == 0 ? hash_file(&h, path, in->sha, &in->size, &in->bytes)
+				      : INC_ERROR;
+	hasher_finish(&h);
+	if (rc)
+		set_err(ar, "out of memory");
+	return rc;
 }
 
 int audit_run_start(audit_run *ar, const roster *ro)
@@ -1200,15 +1253,17 @@ int audit_run_decision(audit_run *ar, const inc_decision *d, bool has_amount,
 	const char *v[11] = {d->id, d->period, d->person, d->kind, d->amount,
 			     d->currency, d->rule, d->events, d->reason,
 			     d->version ? d->version : "", d->detail ? d->detail : "{}"};
-	size_t need = 1;
-	for (int i = 0; i < 11; i++)
-		need += text_size(v[i]);
+	size_t len[11], need = 1;
+	for (int i = 0; i < 11; i++) {
+		len[i] = v[i] ? strlen(v[i]) : 0;
+		need += 4 + (v[i] ? len[i] + 1 : 0);
+	}
 	if ((rc = room(ar, need)) != 0)
 		return ar->wrc ? stop_writer(ar) : rc;
 	chunk *k = ar->cur;
 	chunk_u8(k, REC_DECISION);
 	for (int i = 0; i < 11; i++)
-		chunk_text(k, v[i], v[i] ? strlen(v[i]) : 0);
+		chunk_text(k, v[i], len[i]);
 	return 0;
 }
 
@@ -1503,6 +1558,12 @@ static int side_row(side *s)
 
 static int write_inputs(audit_run *ar, char out[65])
 {
+	/* the events files' hashes, from the writer (joined by now) */
+	for (size_t i = 0; i < ar->n_fh; i++) {
+		ainput *in = &ar->inputs[ar->fh[i].n];
+		memcpy(in->sha, ar->fh[i].sha, 65);
+		in->size = ar->fh[i].size;
+	}
 	side s;
 	int rc = side_begin(&s, ar, "run_inputs",
 			    "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -1746,12 +1807,9 @@ int audit_run_finish(audit_run *ar, const inc_run_stats *st,
 	int rc;
 
 	*err = NULL;
-	struct timespec T0, T1, T2, T3;
-	clock_gettime(CLOCK_MONOTONIC, &T0);
 	/* the writer's queue first: its failures come before anything else */
 	if (!ar->replay && (rc = stop_writer(ar)) != 0)
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &T1);
 	if (ar->n_locks)
 		qsort(ar->locks, ar->n_locks, sizeof *ar->locks, cmp_lock);
 	for (size_t i = 0; i < ar->n_locks; i++) {
@@ -1771,15 +1829,12 @@ int audit_run_finish(audit_run *ar, const inc_run_stats *st,
 	    (rc = write_members(ar, members)) != 0 ||
 	    (rc = write_run(ar, st, inputs, members, people)) != 0)
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &T2);
 	if (audit_exec(ar->a, "COMMIT") != 0) {
 		set_err(ar, "%s", inc_audit_errmsg(ar->a));
 		rc = INC_EAUDIT;
 		goto fail;
 	}
 	ar->committed = true;
-	clock_gettime(CLOCK_MONOTONIC, &T3);
-	fprintf(stderr, "TIMING drain %.2f side %.2f commit %.2f\n", (T1.tv_sec-T0.tv_sec)+(T1.tv_nsec-T0.tv_nsec)/1e9, (T2.tv_sec-T1.tv_sec)+(T2.tv_nsec-T1.tv_nsec)/1e9, (T3.tv_sec-T2.tv_sec)+(T3.tv_nsec-T2.tv_nsec)/1e9);
 	ar->a->recording = false;
 	ar->info.run = ar->run;
 	ar->info.status = ar->final ? "final" : "draft";

@@ -175,6 +175,36 @@ dec dec_from_int(int64_t v)
 	return d;
 }
 
+/* The common input ("12500.10": at most 18 digits, no sign or '%'),
+ * read in one pass into 64 bits: about a third of the general parse,
+ * which the rest of the forms (and this one past 18 digits) go through.
+ * Returns false when it does not apply. */
+static bool parse_plain(dec *out, const char *s, size_t n)
+{
+	uint64_t v = 0;
+	size_t i = 0, digits = 0, dot = SIZE_MAX;
+
+	if (n == 0 || n > 19)
+		return false;
+	for (; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (d <= 9) {
+			v = v * 10 + d;
+			digits++;
+		} else if (s[i] == '.' && dot == SIZE_MAX && i > 0) {
+			dot = i;
+		} else {
+			return false;
+		}
+	}
+	if (digits > 18 || dot == n - 1)
+		return false;
+	out->coef = (dec_i128)v;
+	out->scale = dot == SIZE_MAX ? 0 : (int32_t)(n - 1 - dot);
+	return true;
+}
+
 int dec_parse(dec *out, const char *s, size_t n, bool allow_percent)
 {
 	size_t i = 0, int_start, int_end, frac_start = 0, frac_end = 0;
@@ -185,6 +215,8 @@ int dec_parse(dec *out, const char *s, size_t n, bool allow_percent)
 
 	if (s == NULL || n == 0)
 		return DEC_ESYNTAX;
+	if (parse_plain(out, s, n))
+		return DEC_OK;
 	if (allow_percent && s[n - 1] == '%') {
 		percent = true;
 		n--;

@@ -97,6 +97,12 @@ struct evaluator {
 	 * of a csv run, skipping both ~45% (bench/README.md) */
 	bool want_reason, want_detail;
 	strbuf tiers_used;	/* the "tiers" detail of a commission line */
+	/* texts handed to scripts, made once per period / date (~1,000
+	 * instructions a script call otherwise); INT32_MIN: none yet */
+	int32_t texts_period;
+	char period_name[16], period_first[11], period_last[11];
+	date_t texts_date;
+	char date_text[11];
 	strbuf reason, events, tmp;
 	strbuf detail;		/* "key":"value" pairs of the next decision */
 	strbuf detail_out;
@@ -402,6 +408,14 @@ static int cond_holds(evaluator *e, const rule *r, const cond *c,
 	}
 
 	if (c->op == COND_MATCH) {
+		/* the pattern's literal prefix first: most rows fail on it */
+		if (c->lit_len) {
+			if (subj.u.str.len < c->lit_len ||
+			    memcmp(subj.u.str.s, c->lit, c->lit_len) != 0)
+				return 0;
+			if (c->lit_exact)
+				return 1;
+		}
 		int rc = pcre2_match(c->re, (PCRE2_SPTR)subj.u.str.s,
 				     subj.u.str.len, 0, 0, e->md, e->mctx);
 		if (rc >= 0)
@@ -1146,7 +1160,6 @@ static int run_script(evaluator *e, const policy_version *v, const rule *r,
 	script_input in;
 	script_output out = {0};
 	script_kv kvs[64];
-	char period[16], ps[11], pe[11], ed[11];
 	char *err = NULL;
 	int rc = get_sandbox(e, v, &sb);
 	if (rc)
@@ -1161,8 +1174,11 @@ static int run_script(evaluator *e, const policy_version *v, const rule *r,
 			return fail(e, INC_ERROR, "out of memory");
 		in.event_id = sb_cstr(&e->tmp);
 		in.event_type = ev->type->name;
-		date_format(ed, ev->date);
-		in.event_date = ed;
+		if (e->texts_date != ev->date) {
+			date_format(e->date_text, ev->date);
+			e->texts_date = ev->date;
+		}
+		in.event_date = e->date_text;
 		size_t n = ev->type->n_fields < 64 ? ev->type->n_fields : 64;
 		for (size_t i = 0; i < n; i++) {
 			const field_def *fd = &ev->type->fields[i];
@@ -1183,12 +1199,15 @@ static int run_script(evaluator *e, const policy_version *v, const rule *r,
 	in.person_team = pt->who->team;
 	in.currency = pt->who->currency;
 	in.minor = pt->who->minor;
-	period_format(period, e->pkind, e->cur_period);
-	date_format(ps, period_start(e->pkind, e->cur_period));
-	date_format(pe, period_end(e->pkind, e->cur_period));
-	in.period = period;
-	in.period_start = ps;
-	in.period_end = pe;
+	if (e->texts_period != e->cur_period) {
+		period_format(e->period_name, e->pkind, e->cur_period);
+		date_format(e->period_first, period_start(e->pkind, e->cur_period));
+		date_format(e->period_last, period_end(e->pkind, e->cur_period));
+		e->texts_period = e->cur_period;
+	}
+	in.period = e->period_name;
+	in.period_start = e->period_first;
+	in.period_end = e->period_last;
 	in.credited = e->ps[pt->pix].credited;
 	in.has_quota = quota_of(e, pt->pix, &in.quota);
 	in.earned = e->ps[pt->pix].earned;
@@ -1787,6 +1806,7 @@ int eval_create(evaluator **out, const eval_config *cfg, char **err)
 	e->pkind = p->versions[0].period;
 	e->n_people = cfg->roster->n_people;
 	e->n_slots = p->n_rule_slots ? p->n_rule_slots : 1;
+	e->texts_period = e->texts_date = INT32_MIN;
 	e->want_reason = !cfg->omit_reason;
 	e->want_detail = !cfg->omit_detail;
 	sb_init(&e->tiers_used);
@@ -2091,3 +2111,5 @@ dec eval_share(const evaluator *e, size_t n_parts, int field, size_t k)
 {
 	return e->shares[(size_t)field * n_parts + k];
 }
+
+struct plans *eval_plans(const evaluator *e) { return e->plans; }

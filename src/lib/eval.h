@@ -169,5 +169,7 @@ void eval_part(const evaluator *e, size_t k, uint32_t *pix, dec *pct,
 	       bool *skip);
 /* Part k's share of money field `field` of the event in progress. */
 dec eval_share(const evaluator *e, size_t n_parts, int field, size_t k);
+/* The pay-plan state (plans.h), or NULL when the policy uses none. */
+struct plans *eval_plans(const evaluator *e);
 
 #endif

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "idstore.h"
 #include "input.h"
 #include "record.h"
 
@@ -130,6 +131,11 @@ typedef struct efile {
 	uint32_t first; /* its ids are recs[first, first + n_in) */
 	uint32_t n_in;
 	bool sorted;
+	size_t first_target; /* compact mode: its first entry in s->mono */
+	/* its last accepted event, for `sorted` */
+	date_t last_date;
+	uint8_t last_len;
+	char last_id[IDSTORE_MAX_ID];
 } efile;
 
 enum { S_FILE, S_INDEX };
@@ -143,6 +149,7 @@ typedef struct stream {
 	event ev;
 	field_value *fields;
 	split_part *parts;
+	idstore_iter it; /* S_FILE, compact mode: the file's next target */
 } stream;
 
 struct evsrc {
@@ -161,6 +168,20 @@ struct evsrc {
 	efile *files;
 	size_t n_files;
 	idset ids;
+	/* Compact mode (idstore.h): while the accepted ids arrive in
+	 * increasing order no id can repeat, so `ids` stays empty and only
+	 * the ids a ref may name are kept, in `mono`.  The first id out of
+	 * order, a ref to an id not kept, or a file out of order switches
+	 * to the full set (compact_off), which reads the files again to
+	 * build it.  Entries are numbered in acceptance order in both modes
+	 * (n_acc). */
+	bool compact;
+	idstore mono;
+	bool *is_target;  /* by type slot: some ref may name it */
+	uint32_t n_acc;	  /* accepted so far */
+	uint8_t last_len; /* the last accepted id */
+	char last_id[IDSTORE_MAX_ID];
+	bool oom;
 	pend *pends;
 	size_t n_pends, cap_pends;
 	char *pend_bytes;
@@ -189,6 +210,9 @@ struct evsrc {
 	int ev_minor;
 	char ev_ccy[8];
 	uint32_t *waiting; /* max_fields: refs of a line to settle later */
+	bool date_cached; /* convert(): the last date parsed */
+	char date_text[10];
+	date_t date_value;
 	char msg[MSG];
 	char hint[160];
 };
@@ -834,10 +858,19 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 	ev->id_len = f[C_ID].len;
 	ev->file = file;
 	ev->line = rc->line;
-	if (date_parse(&ev->date, f[C_DATE].s, f[C_DATE].len) != 0) {
+	/* an export holds thousands of lines of each day: the last date's
+	 * text is compared before parsing (~250 instructions a line) */
+	if (f[C_DATE].len == 10 && s->date_cached &&
+	    memcmp(f[C_DATE].s, s->date_text, 10) == 0) {
+		ev->date = s->date_value;
+	} else if (date_parse(&ev->date, f[C_DATE].s, f[C_DATE].len) != 0) {
 		rec_quote(v, sizeof v, f[C_DATE].s, f[C_DATE].len);
 		return msg_err(s, "date '%s' %s", v,
 			       rec_date_problem(f[C_DATE].s, f[C_DATE].len));
+	} else if (f[C_DATE].len == 10) {
+		memcpy(s->date_text, f[C_DATE].s, 10);
+		s->date_value = ev->date;
+		s->date_cached = true;
 	}
 	vix = version_at(s, ev->date);
 	if (vix < 0) {
@@ -940,6 +973,155 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
 
 /* ---- pass 1 ------------------------------------------------------------ */
 
+/* ---- compact mode -------------------------------------------------------
+ */
+
+static bool bit_get(const efile *ef, uint64_t k);
+
+static int mono_cmp(const void *ctx, const char *a, size_t na, const char *b,
+		    size_t nb)
+{
+	return id_cmp(ctx, a, na, b, nb);
+}
+
+/* Leaves compact mode: builds the full id set from the accepted lines so
+ * far, read again with readers of their own (the files' readers are in
+ * the middle of pass 1), and moves the flags over.  Returns false when out
+ * of memory or a file cannot be read again (s->oom / message set). */
+static bool compact_off(evsrc *s)
+{
+	stream tmp = {0};
+	idstore_iter it;
+	uint32_t e = 0;
+	bool ok = false, told = false; /* told: the message is set */
+
+	if (!s->compact)
+		return true;
+	s->compact = false;
+	if (!stream_init(s, &tmp))
+		goto done;
+	for (size_t fi = 0; fi < s->n_files && e < s->n_acc; fi++) {
+		efile *ef = &s->files[fi];
+		rec_reader *rd = NULL;
+		char *err = NULL;
+		uint32_t got = 0;
+		rec rc;
+		int st;
+
+		if (ef->n_in == 0)
+			continue;
+		if (rec_open(&rd, ef->path, s->cols, s->n_cols, &err) < 0) {
+			set_err(s, "%s", err ? err : "out of memory");
+			free(err);
+			told = true;
+			goto done;
+		}
+		while (got < ef->n_in && (st = rec_next(rd, &rc)) > 0) {
+			const event *ev = &tmp.ev;
+			size_t slot = SIZE_MAX;
+			uint32_t h;
+			idrec proto;
+
+			if (!bit_get(ef, rc.index))
+				continue;
+			if (rc.err || convert(s, &tmp, &rc, false, ef->path)) {
+				set_err(s, "%s changed while it was being read "
+					"(line %llu)", ef->path,
+					(unsigned long long)rc.line);
+				told = true;
+				rec_close(rd);
+				goto done;
+			}
+			h = (uint32_t)hash_bytes(ev->id, ev->id_len);
+			(void)ids_find(&s->ids, ev->id, ev->id_len, h, &slot);
+			memset(&proto, 0, sizeof proto);
+			proto.date = ev->date;
+			proto.line = rc.line > UINT32_MAX ? UINT32_MAX
+							  : (uint32_t)rc.line;
+			proto.file = (uint16_t)fi;
+			proto.type_slot = (uint16_t)ev->type->slot;
+			if (ids_add(&s->ids, ev->id, ev->id_len, h, slot,
+				    &proto) < 0) {
+				rec_close(rd);
+				goto done;
+			}
+			if (!s->numeric) {
+				size_t k = 0;
+				const char *first = s->ids.bytes;
+
+				if (e == 0)
+					s->id_common = ev->id_len;
+				while (k < s->id_common && k < ev->id_len &&
+				       first[k] == ev->id[k])
+					k++;
+				s->id_common = k;
+			}
+			e++;
+			got++;
+		}
+		rec_close(rd);
+		if (got < ef->n_in) {
+			set_err(s, "%s changed while it was being read",
+				ef->path);
+			told = true;
+			goto done;
+		}
+	}
+	/* the refs noted so far */
+	idstore_seek(&s->mono, &it, 0);
+	while (idstore_next(&s->mono, &it))
+		if (it.e.ord < s->ids.n)
+			s->ids.recs[it.e.ord].flags |= s->mono.flags[it.i - 1];
+	ok = true;
+done:
+	stream_finish(&tmp);
+	idstore_finish(&s->mono);
+	if (!ok) {
+		/* the run ends (accept_line sees s->oom) */
+		if (!told)
+			set_err(s, "out of memory");
+		s->oom = true;
+	}
+	return ok;
+}
+
+/* What pass 1 knows of an accepted id. */
+typedef struct idview {
+	date_t date;
+	uint16_t type_slot;
+	uint8_t *flags;
+} idview;
+
+/* Finds an accepted id, leaving compact mode when it is not kept there
+ * (it may be an id compact mode does not keep).  Returns false when not
+ * found (or s->oom). */
+static bool find_id(evsrc *s, const char *id, size_t len, idview *out)
+{
+	int64_t ix;
+	size_t slot;
+
+	if (s->compact) {
+		idstore_entry e;
+
+		ix = idstore_find(&s->mono, id, len, mono_cmp, s, &e);
+		if (ix >= 0) {
+			out->date = e.date;
+			out->type_slot = e.type_slot;
+			out->flags = &s->mono.flags[ix];
+			return true;
+		}
+		if (!compact_off(s))
+			return false;
+	}
+	ix = ids_find(&s->ids, id, len, (uint32_t)hash_bytes(id, len), &slot);
+	if (ix < 0)
+		return false;
+	out->date = s->ids.recs[ix].date;
+	out->type_slot = s->ids.recs[ix].type_slot;
+	out->flags = &s->ids.recs[ix].flags;
+	return true;
+}
+
 /* Checks one ref of the event (id, len, date).  Returns 0 (good), 1 (to
  * settle later: not known yet, or itself waiting) or -1 (bad: s->msg).
  * final: at the end of pass 1, where an unknown id is bad. */
@@ -950,8 +1132,8 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 	const char *tname =
 	    fd->ref_type >= 0 ? v->types[fd->ref_type].name : NULL;
 	char rv[VAL];
-	int64_t ix = -1;
-	size_t slot = SIZE_MAX;
+	idview iv;
+	bool found = false;
 
 	rec_quote(rv, sizeof rv, ref, rlen);
 	s->hint[0] = '\0';
@@ -959,11 +1141,10 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 		snprintf(s->hint, sizeof s->hint,
 			 "an event cannot refer to itself");
 	} else if (rlen <= 128) {
-		ix = ids_find(&s->ids, ref, rlen,
-			      (uint32_t)hash_bytes(ref, rlen), &slot);
+		found = find_id(s, ref, rlen, &iv);
 		uint32_t kslot = 0;
 		date_t kdate = 0;
-		if (ix >= 0) {
+		if (found) {
 			/* an event of this input */
 		} else if (s->ctx->known_id &&
 			   s->ctx->known_id(s->ctx->known_ud, ref, rlen,
@@ -986,11 +1167,11 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 		snprintf(s->hint, sizeof s->hint,
 			 "event ids are at most 128 bytes");
 	}
-	if (ix >= 0) {
-		const idrec *r = &s->ids.recs[ix];
+	if (found) {
+		const idview *r = &iv;
 		char d[11];
 
-		if (r->flags & ID_DEAD) {
+		if (*r->flags & ID_DEAD) {
 			snprintf(s->hint, sizeof s->hint,
 				 "the event '%s' was rejected", rv);
 		} else if (fd->ref_type >= 0 &&
@@ -1015,9 +1196,9 @@ static int check_ref(evsrc *s, const policy_version *v, const field_def *fd,
 					 "sorts after this event's",
 					 rv);
 		} else {
-			if (!final && (r->flags & ID_PENDING))
+			if (!final && (*r->flags & ID_PENDING))
 				return 1;
-			s->ids.recs[ix].flags |= ID_REFERENCED;
+			*r->flags |= ID_REFERENCED;
 			return 0;
 		}
 	}
@@ -1109,14 +1290,19 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 
 	/* the id's slot is a cache miss in a large set: start loading it
 	 * while the line is converted */
-	if (s->ids.tab)
+	if (!s->compact && s->ids.tab)
 		__builtin_prefetch(&s->ids.tab[h & s->ids.mask]);
 	why = convert(s, st, rc, true, ef->path);
 	if (why) {
 		reject(s, ef, rc->line, why, s->hint);
 		return 0;
 	}
-	ix = ids_find(&s->ids, ev->id, ev->id_len, h, &slot);
+	/* compact mode holds while the ids increase (no duplicate then) */
+	if (s->compact && s->n_acc > 0 &&
+	    id_cmp(s, s->last_id, s->last_len, ev->id, ev->id_len) >= 0 &&
+	    !compact_off(s))
+		goto fail;
+	ix = s->compact ? -1 : ids_find(&s->ids, ev->id, ev->id_len, h, &slot);
 	if (ix >= 0) {
 		char v[VAL];
 
@@ -1137,6 +1323,8 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 		r = check_ref(s, ev->version, fd, fv->v.u.str.s,
 			      fv->v.u.str.len, ev->date, ev->id, ev->id_len,
 			      false);
+		if (s->oom)
+			goto fail;
 		if (r < 0) {
 			reject(s, ef, rc->line, s->msg, s->hint);
 			return 0;
@@ -1144,6 +1332,19 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 		if (r == 1)
 			waiting[n_wait++] = (uint32_t)i;
 	}
+	if (s->compact) {
+		/* only what a ref may name; refs found, so none waits */
+		ix = s->n_acc;
+		if (s->is_target[ev->type->slot] &&
+		    !idstore_add(&s->mono, ev->id, ev->id_len, ev->date,
+				 (uint16_t)ev->type->slot, s->n_acc))
+			goto oom;
+		if (!bit_set(ef, rc->index))
+			goto oom;
+		goto added;
+	}
+	/* (a ref check may have left compact mode: the slot again) */
+	(void)ids_find(&s->ids, ev->id, ev->id_len, h, &slot);
 	memset(&proto, 0, sizeof proto);
 	proto.date = ev->date;
 	proto.line = rc->line > UINT32_MAX ? UINT32_MAX : (uint32_t)rc->line;
@@ -1188,9 +1389,18 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 		       fv->v.u.str.len);
 		s->pb_len += fv->v.u.str.len;
 	}
+added:
 	if (ef->n_in > 0 && ef->sorted &&
-	    entry_cmp(s, (uint32_t)ix - 1, (uint32_t)ix) > 0)
+	    (ef->last_date > ev->date ||
+	     (ef->last_date == ev->date &&
+	      id_cmp(s, ef->last_id, ef->last_len, ev->id, ev->id_len) > 0)))
 		ef->sorted = false;
+	ef->last_date = ev->date;
+	ef->last_len = (uint8_t)ev->id_len;
+	memcpy(ef->last_id, ev->id, ev->id_len);
+	s->last_len = (uint8_t)ev->id_len;
+	memcpy(s->last_id, ev->id, ev->id_len);
+	s->n_acc++;
 	ef->n_in++;
 	if (s->ctx->stats)
 		s->ctx->stats->events_accepted++;
@@ -1198,6 +1408,8 @@ static int accept_line(evsrc *s, size_t fi, const rec *rc)
 	return 0;
 oom:
 	set_err(s, "out of memory");
+	return INC_ERROR;
+fail: /* compact_off failed: the message is set */
 	return INC_ERROR;
 }
 
@@ -1285,7 +1497,8 @@ static int open_file(evsrc *s, size_t fi, const char *path)
 
 	ef->path = path;
 	ef->sorted = true;
-	ef->first = (uint32_t)s->ids.n;
+	ef->first = s->n_acc;
+	ef->first_target = s->mono.n;
 	if (stat(path, &sb) != 0) {
 		set_err(s, "cannot open %s: %s", path, strerror(errno));
 		return INC_EINPUT;
@@ -1538,6 +1751,40 @@ int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
 	s->ro = r;
 	s->numeric = s->policy->n_versions > 0 &&
 		     s->policy->versions[0].input.numeric_ids;
+	s->compact = true;
+	idstore_init(&s->mono);
+	{
+		/* by type slot: the largest any version uses */
+		size_t n_slots = s->policy->n_type_slots;
+
+		for (size_t vi = 0; vi < s->policy->n_versions; vi++)
+			for (size_t t = 0; t < s->policy->versions[vi].n_types; t++)
+				if (s->policy->versions[vi].types[t].slot >= n_slots)
+					n_slots = s->policy->versions[vi].types[t].slot + 1;
+		s->is_target = calloc(n_slots + 1, sizeof *s->is_target);
+	}
+	if (!s->is_target) {
+		set_err(s, "out of memory");
+		goto fail;
+	}
+	for (size_t vi = 0; vi < s->policy->n_versions; vi++) {
+		const policy_version *v = &s->policy->versions[vi];
+
+		for (size_t t = 0; t < v->n_types; t++)
+			for (size_t f = 0; f < v->types[t].n_fields; f++) {
+				const field_def *fd = &v->types[t].fields[f];
+
+				if (fd->type != FT_REF)
+					continue;
+				if (fd->ref_type >= 0)
+					s->is_target[v->types[fd->ref_type].slot] =
+					    true;
+				else
+					for (size_t u = 0; u < v->n_types; u++)
+						s->is_target[v->types[u].slot] =
+						    true;
+			}
+	}
 	arena_init(&s->mem);
 	if (n_paths > MAX_FILES) {
 		set_err(s, "too many event files (at most %d)", MAX_FILES);
@@ -1558,6 +1805,12 @@ int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
 		    (rc = read_events(s, i)) != 0)
 			goto fail;
 	}
+	/* files out of order are sorted through an index of the full set */
+	for (size_t i = 0; i < n_paths && s->compact; i++)
+		if (!s->files[i].sorted && !compact_off(s)) {
+			rc = INC_ERROR;
+			goto fail;
+		}
 	settle_refs(s);
 	if ((rc = build_index(s)) != 0)
 		goto fail;
@@ -1587,6 +1840,8 @@ void evsrc_destroy(evsrc *s)
 	free(s->pend_bytes);
 	free(s->person_ids);
 	free(s->waiting);
+	free(s->is_target);
+	idstore_finish(&s->mono);
 	ids_finish(&s->ids);
 	if (s->md)
 		pcre2_match_data_free(s->md);
@@ -1615,6 +1870,22 @@ static int reconvert(evsrc *s, stream *st, const rec *rc, uint32_t e,
 
 	if (rc->err || convert(s, st, rc, false, ef->path) != NULL)
 		return changed(s, ef->path, rc->line);
+	if (s->compact) {
+		/* only targets were kept: the file's next one must be this
+		 * event when it is a target, and nothing else can be checked
+		 * (compact mode reads sorted files only, and their count is
+		 * checked at the end) */
+		st->ev.referenced = false;
+		if (!s->is_target[ev->type->slot])
+			return 0;
+		if (!idstore_next(&s->mono, &st->it) || st->it.e.ord != e ||
+		    st->it.e.date != ev->date || st->it.e.len != ev->id_len ||
+		    memcmp(st->it.e.id, ev->id, ev->id_len) != 0)
+			return changed(s, ef->path, rc->line);
+		st->ev.referenced =
+		    (s->mono.flags[st->it.i - 1] & ID_REFERENCED) != 0;
+		return 0;
+	}
 	if (x) {
 		same = ev->date == x->date && ev->id_len == IX_ID_LEN(x) &&
 		       ix_key(s, ev->date, ev->id, ev->id_len) == x->key;
@@ -1646,7 +1917,8 @@ static int advance(evsrc *s, stream *st)
 			if (!bit_get(ef, rc.index))
 				continue;
 			e = ef->first + st->rank++;
-			if (s->ids.recs[e].flags & ID_DEAD)
+			/* (compact mode has no refs to settle: none dies) */
+			if (!s->compact && (s->ids.recs[e].flags & ID_DEAD))
 				continue;
 			if ((r = reconvert(s, st, &rc, e, NULL, ef)) != 0)
 				return r;
@@ -1728,6 +2000,8 @@ static int start(evsrc *s)
 		st = &s->streams[s->n_streams++];
 		st->kind = S_FILE;
 		st->file = i;
+		if (s->compact)
+			idstore_seek(&s->mono, &st->it, s->files[i].first_target);
 		if (!stream_init(s, st)) {
 			set_err(s, "out of memory");
 			return INC_ERROR;

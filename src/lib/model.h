@@ -90,6 +90,11 @@ typedef struct cond {
 	size_t n_set;
 	const char *text; /* "product ~ ^SW-ENT-" for reasons and explain */
 	src_loc loc;
+	/* COND_MATCH: bytes every match starts with (pattern.h), lit_len 0
+	 * when none is known; lit_exact: matching is starting with them */
+	const char *lit;
+	uint32_t lit_len;
+	bool lit_exact;
 } cond;
 
 typedef struct cond_list {

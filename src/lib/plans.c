@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 /* An amount held on a deal until it is paid (earning rules). */
 typedef struct phold {
 	uint32_t pix;
@@ -91,6 +93,7 @@ struct plans {
 	int32_t *mgr;		/* manager index per person, or -1 */
 
 	bool any_earning, any_objective, any_draw, any_override;
+	bool keep_all;		/* remember every deal (--state-out) */
 
 	/* the prepared copy of the event in progress */
 	event ev;
@@ -494,6 +497,7 @@ int plans_create(plans **out, evaluator *e, const eval_config *cfg, char **err)
 	pl->ro = cfg->roster;
 	pl->rates = cfg->rates;
 	pl->pkind = p->versions[0].period;
+	pl->keep_all = cfg->keep_all_deals;
 	arena_init(&pl->mem);
 	strmap_init(&pl->deals);
 	strmap_init(&pl->tally_ix);
@@ -1569,7 +1573,7 @@ int plans_event_end(plans *pl, const event *ev, size_t n_parts)
 	if (pl->any_objective && (rc = tally_event(pl, ev)))
 		return rc;
 	/* remember what a later refund or payment of this deal needs */
-	if (ev->referenced &&
+	if ((ev->referenced || pl->keep_all) &&
 	    (pl->conv || pl->windfall || pl->n_cur_holds || pl->n_cur_ovr)) {
 		pdeal *d = new_deal(pl, ev);
 		if (!d)
@@ -2115,4 +2119,450 @@ void plans_period_reset(plans *pl)
 		pl->dirty[pix] = false;
 	}
 	pl->n_dirty = 0;
+}
+
+/* ---- carried state ------------------------------------------------------ */
+
+typedef struct jsaver {
+	bool oom;
+} jsaver;
+
+static json_object *js_str(jsaver *S, const char *s)
+{
+	json_object *o = json_object_new_string(s ? s : "");
+	if (!o)
+		S->oom = true;
+	return o;
+}
+
+static json_object *js_dec(jsaver *S, dec d)
+{
+	char b[72];
+	dec_format(b, sizeof b, dec_normalize(d), 0, false);
+	return js_str(S, b);
+}
+
+static json_object *js_date(jsaver *S, date_t d)
+{
+	char b[11];
+	date_format(b, d);
+	return js_str(S, b);
+}
+
+static void js_put(jsaver *S, json_object *o, const char *key, json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		S->oom = true;
+	}
+}
+
+static void js_push(jsaver *S, json_object *a, json_object *v)
+{
+	if (!a || !v || json_object_array_add(a, v) != 0) {
+		json_object_put(v);
+		S->oom = true;
+	}
+}
+
+static json_object *js_obj(jsaver *S)
+{
+	json_object *o = json_object_new_object();
+	if (!o)
+		S->oom = true;
+	return o;
+}
+
+static json_object *js_arr(jsaver *S)
+{
+	json_object *o = json_object_new_array();
+	if (!o)
+		S->oom = true;
+	return o;
+}
+
+/* The version a rule pointer belongs to (for its label). */
+static const policy_version *version_of_rule(const inc_policy *p, const rule *r)
+{
+	for (size_t i = 0; r && i < p->n_versions; i++) {
+		const policy_version *v = &p->versions[i];
+		if (v->n_rules && r >= v->rules && r < v->rules + v->n_rules)
+			return v;
+	}
+	return NULL;
+}
+
+typedef struct draw_key {
+	const char *person, *rule;
+	dec balance;
+} draw_key;
+
+static int cmp_draw_key(const void *a, const void *b)
+{
+	const draw_key *x = a, *y = b;
+	int c = strcmp(x->person, y->person);
+	return c ? c : strcmp(x->rule, y->rule);
+}
+
+int plans_state_save(const plans *pl, struct json_object **out)
+{
+	jsaver S = {false};
+	json_object *root = NULL, *draws = NULL, *deals = NULL;
+	draw_key *keys = NULL;
+	size_t n_keys = 0;
+
+	*out = NULL;
+	if (!pl)
+		return 0;
+	root = js_obj(&S);
+	draws = js_arr(&S);
+	deals = js_arr(&S);
+	if (pl->n_draws && pl->ro->n_people) {
+		keys = malloc(pl->ro->n_people * pl->n_draws * sizeof *keys);
+		if (!keys)
+			S.oom = true;
+	}
+	for (uint32_t pix = 0; keys && pix < pl->ro->n_people; pix++)
+		for (uint32_t s = 0; s < pl->policy->n_rule_slots; s++) {
+			int32_t di = pl->draw_ix[s];
+			if (di < 0)
+				continue;
+			dec b = pl->balance[(size_t)pix * pl->n_draws + (size_t)di];
+			if (dec_is_zero(b))
+				continue;
+			keys[n_keys].person = pl->ro->people[pix].id;
+			keys[n_keys].rule = pl->policy->rule_slot_ids[s];
+			keys[n_keys].balance = b;
+			n_keys++;
+		}
+	if (n_keys > 1)
+		qsort(keys, n_keys, sizeof *keys, cmp_draw_key);
+	for (size_t i = 0; i < n_keys; i++) {
+		json_object *x = js_obj(&S);
+		js_put(&S, x, "person", js_str(&S, keys[i].person));
+		js_put(&S, x, "rule", js_str(&S, keys[i].rule));
+		js_put(&S, x, "balance", js_dec(&S, keys[i].balance));
+		js_push(&S, draws, x);
+	}
+	for (size_t i = 0; i < pl->n_deals; i++) {
+		const pdeal *d = pl->deal_v[i];
+		json_object *x = js_obj(&S);
+		js_put(&S, x, "id", js_str(&S, d->id));
+		js_put(&S, x, "date", js_date(&S, d->date));
+		js_put(&S, x, "total", js_dec(&S, d->total));
+		if (d->has_fx) {
+			json_object *f = js_obj(&S);
+			js_put(&S, f, "currency", js_str(&S, d->ccy));
+			js_put(&S, f, "rate", js_dec(&S, d->fx_rate));
+			js_put(&S, f, "date", js_date(&S, d->fx_date));
+			js_put(&S, x, "fx", f);
+		}
+		if (d->windfall) {
+			json_object *w = js_obj(&S);
+			js_put(&S, w, "credited", js_dec(&S, d->wf_num));
+			js_put(&S, w, "amount", js_dec(&S, d->wf_den));
+			js_put(&S, w, "rule", js_str(&S, d->wf_rule ? d->wf_rule->id : ""));
+			js_put(&S, x, "windfall", w);
+		}
+		if (d->n_holds) {
+			const policy_version *v = version_of_rule(pl->policy, d->earning);
+			json_object *h = js_arr(&S);
+			js_put(&S, x, "earning", js_str(&S, d->earning->id));
+			js_put(&S, x, "earning_version", js_str(&S, v ? v->label : ""));
+			js_put(&S, x, "paid", js_dec(&S, d->paid_cum));
+			for (size_t k = 0; k < d->n_holds; k++) {
+				const phold *hd = &d->holds[k];
+				json_object *y = js_obj(&S);
+				js_put(&S, y, "person", js_str(&S, pl->ro->people[hd->pix].id));
+				js_put(&S, y, "rule", js_str(&S, pl->policy->rule_slot_ids[hd->slot]));
+				js_put(&S, y, "held", js_dec(&S, hd->held));
+				js_put(&S, y, "released", js_dec(&S, hd->released));
+				js_put(&S, y, "cancelled", js_dec(&S, hd->cancelled));
+				js_push(&S, h, y);
+			}
+			js_put(&S, x, "holds", h);
+		}
+		if (d->n_ovr) {
+			json_object *o = js_arr(&S);
+			js_put(&S, x, "overrides_refunded", js_dec(&S, d->ovr_refunded));
+			for (size_t k = 0; k < d->n_ovr; k++) {
+				const povr *ov = &d->ovr[k];
+				json_object *y = js_obj(&S);
+				js_put(&S, y, "manager", js_str(&S, pl->ro->people[ov->mgr].id));
+				js_put(&S, y, "rule", js_str(&S, pl->policy->rule_slot_ids[ov->slot]));
+				js_put(&S, y, "report", js_str(&S, ov->report));
+				js_put(&S, y, "paid", js_dec(&S, ov->paid));
+				js_put(&S, y, "reversed", js_dec(&S, ov->reversed));
+				js_push(&S, o, y);
+			}
+			js_put(&S, x, "overrides", o);
+		}
+		js_push(&S, deals, x);
+	}
+	free(keys);
+	js_put(&S, root, "draws", draws);
+	js_put(&S, root, "deals", deals);
+	if (S.oom) {
+		json_object_put(root);
+		return INC_ERROR;
+	}
+	*out = root;
+	return 0;
+}
+
+typedef struct jloader {
+	plans *pl;
+	char *err;
+	char at[96];
+} jloader;
+
+static bool jl_bad(jloader *J, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool jl_bad(jloader *J, const char *fmt, ...)
+{
+	strbuf sb;
+	va_list ap;
+
+	if (J->err)
+		return false;
+	sb_init(&sb);
+	sb_printf(&sb, "%s: ", J->at);
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	J->err = sb.oom ? NULL : strdup(sb_cstr(&sb));
+	sb_finish(&sb);
+	return false;
+}
+
+static json_object *jl_member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+	if (!o || !json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return NULL;
+	return v;
+}
+
+static bool jl_str(jloader *J, json_object *o, const char *key, const char **out)
+{
+	json_object *v = jl_member(o, key);
+	if (!v || !json_object_is_type(v, json_type_string))
+		return jl_bad(J, "%s: expected a string", key);
+	*out = json_object_get_string(v);
+	return true;
+}
+
+static bool jl_dec(jloader *J, json_object *o, const char *key, dec *out)
+{
+	const char *s;
+	if (!jl_str(J, o, key, &s))
+		return false;
+	if (dec_parse(out, s, strlen(s), false) != DEC_OK)
+		return jl_bad(J, "%s: '%s' is not a decimal number", key, s);
+	return true;
+}
+
+static bool jl_date(jloader *J, json_object *o, const char *key, date_t *out)
+{
+	const char *s;
+	if (!jl_str(J, o, key, &s))
+		return false;
+	if (date_parse(out, s, strlen(s)) != 0)
+		return jl_bad(J, "%s: expected a date YYYY-MM-DD, got '%s'", key, s);
+	return true;
+}
+
+static bool jl_person(jloader *J, json_object *o, const char *key, uint32_t *out)
+{
+	const char *s;
+	if (!jl_str(J, o, key, &s))
+		return false;
+	int64_t pix = roster_find(J->pl->ro, s, strlen(s));
+	if (pix < 0)
+		return jl_bad(J, "%s: unknown person '%s'", key, s);
+	*out = (uint32_t)pix;
+	return true;
+}
+
+static bool jl_slot(jloader *J, json_object *o, const char *key, uint32_t *out)
+{
+	const char *s;
+	if (!jl_str(J, o, key, &s))
+		return false;
+	for (uint32_t i = 0; i < J->pl->policy->n_rule_slots; i++)
+		if (strcmp(J->pl->policy->rule_slot_ids[i], s) == 0) {
+			*out = i;
+			return true;
+		}
+	return jl_bad(J, "%s: the policy has no rule '%s'", key, s);
+}
+
+/* The rule with this id in the version labelled `label` (any version
+ * when that one does not have it), or NULL. */
+static const rule *rule_named(const inc_policy *p, const char *id, const char *label)
+{
+	const rule *any = NULL;
+	for (size_t i = 0; i < p->n_versions; i++) {
+		const policy_version *v = &p->versions[i];
+		for (size_t k = 0; k < v->n_rules; k++) {
+			if (strcmp(v->rules[k].id, id) != 0 || !v->rules[k].plan)
+				continue;
+			if (label && strcmp(v->label, label) == 0)
+				return &v->rules[k];
+			any = &v->rules[k];
+		}
+	}
+	return any;
+}
+
+static bool load_plan_deal(jloader *J, json_object *x)
+{
+	plans *pl = J->pl;
+	const char *id, *s;
+	json_object *o, *a;
+	date_t date;
+	dec total;
+
+	if (!x || !json_object_is_type(x, json_type_object))
+		return jl_bad(J, "expected an object");
+	if (!jl_str(J, x, "id", &id) || !jl_date(J, x, "date", &date) ||
+	    !jl_dec(J, x, "total", &total))
+		return false;
+	if (find_deal(pl, id, strlen(id)))
+		return jl_bad(J, "deal %s is in the state twice", id);
+	pdeal *d = arena_alloc(&pl->mem, sizeof *d);
+	uint32_t ix = (uint32_t)pl->n_deals;
+	if (!d || GROW(pl->deal_v, pl->n_deals, pl->cap_deals) != 0 ||
+	    !(d->id = arena_strdup(&pl->mem, id)) ||
+	    strmap_put(&pl->deals, id, strlen(id), ix, NULL) < 0)
+		return jl_bad(J, "out of memory");
+	pl->deal_v[pl->n_deals++] = d;
+	d->date = date;
+	d->total = total;
+	if ((o = jl_member(x, "fx"))) {
+		if (!jl_str(J, o, "currency", &s) || !jl_dec(J, o, "rate", &d->fx_rate) ||
+		    !jl_date(J, o, "date", &d->fx_date))
+			return false;
+		if (strlen(s) >= sizeof d->ccy)
+			return jl_bad(J, "fx.currency: '%s' is not a currency code", s);
+		strcpy(d->ccy, s);
+		d->has_fx = true;
+	}
+	if ((o = jl_member(x, "windfall"))) {
+		if (!jl_dec(J, o, "credited", &d->wf_num) || !jl_dec(J, o, "amount", &d->wf_den) ||
+		    !jl_str(J, o, "rule", &s))
+			return false;
+		if (dec_sign(d->wf_den) <= 0)
+			return jl_bad(J, "windfall.amount must be greater than 0");
+		d->wf_rule = rule_named(pl->policy, s, NULL);
+		d->windfall = true;
+	}
+	if ((a = jl_member(x, "holds"))) {
+		const char *label = NULL;
+		if (!json_object_is_type(a, json_type_array) || !jl_str(J, x, "earning", &s) ||
+		    !jl_dec(J, x, "paid", &d->paid_cum))
+			return J->err ? false : jl_bad(J, "holds: expected a list");
+		json_object *lv = jl_member(x, "earning_version");
+		if (lv && json_object_is_type(lv, json_type_string))
+			label = json_object_get_string(lv);
+		d->earning = rule_named(pl->policy, s, label);
+		if (!d->earning || d->earning->kind != RULE_EARNING)
+			return jl_bad(J, "earning: the policy has no earning rule '%s'", s);
+		d->ver = version_of_rule(pl->policy, d->earning);
+		size_t n = json_object_array_length(a);
+		d->holds = arena_alloc(&pl->mem, (n ? n : 1) * sizeof *d->holds);
+		if (!d->holds)
+			return jl_bad(J, "out of memory");
+		for (size_t k = 0; k < n; k++) {
+			json_object *y = json_object_array_get_idx(a, k);
+			phold *hd = &d->holds[k];
+			size_t len = strlen(J->at);
+			snprintf(J->at + len, sizeof J->at - len, ".holds[%zu]", k);
+			if (!jl_person(J, y, "person", &hd->pix) || !jl_slot(J, y, "rule", &hd->slot) ||
+			    !jl_dec(J, y, "held", &hd->held) || !jl_dec(J, y, "released", &hd->released) ||
+			    !jl_dec(J, y, "cancelled", &hd->cancelled))
+				return false;
+			J->at[len] = '\0';
+		}
+		d->n_holds = n;
+	}
+	if ((a = jl_member(x, "overrides"))) {
+		if (!json_object_is_type(a, json_type_array) ||
+		    !jl_dec(J, x, "overrides_refunded", &d->ovr_refunded))
+			return J->err ? false : jl_bad(J, "overrides: expected a list");
+		size_t n = json_object_array_length(a);
+		d->ovr = arena_alloc(&pl->mem, (n ? n : 1) * sizeof *d->ovr);
+		if (!d->ovr)
+			return jl_bad(J, "out of memory");
+		for (size_t k = 0; k < n; k++) {
+			json_object *y = json_object_array_get_idx(a, k);
+			povr *ov = &d->ovr[k];
+			uint32_t rep;
+			size_t len = strlen(J->at);
+			snprintf(J->at + len, sizeof J->at - len, ".overrides[%zu]", k);
+			if (!jl_person(J, y, "manager", &ov->mgr) || !jl_slot(J, y, "rule", &ov->slot) ||
+			    !jl_person(J, y, "report", &rep) || !jl_dec(J, y, "paid", &ov->paid) ||
+			    !jl_dec(J, y, "reversed", &ov->reversed))
+				return false;
+			ov->report = pl->ro->people[rep].id;
+			J->at[len] = '\0';
+		}
+		d->n_ovr = n;
+	}
+	return true;
+}
+
+int plans_state_load(plans *pl, struct json_object *o, char **err)
+{
+	jloader J = {.pl = pl};
+	json_object *a;
+
+	*err = NULL;
+	if (!o)
+		return 0;
+	if (!pl) /* the policy no longer uses pay plans: nothing to carry on */
+		return 0;
+	snprintf(J.at, sizeof J.at, "plans");
+	if (!json_object_is_type(o, json_type_object)) {
+		jl_bad(&J, "expected an object");
+		goto done;
+	}
+	if ((a = jl_member(o, "draws"))) {
+		if (!json_object_is_type(a, json_type_array)) {
+			jl_bad(&J, "draws: expected a list");
+			goto done;
+		}
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			json_object *x = json_object_array_get_idx(a, i);
+			uint32_t pix, slot;
+			dec b;
+			snprintf(J.at, sizeof J.at, "plans.draws[%zu]", i);
+			if (!jl_person(&J, x, "person", &pix) || !jl_slot(&J, x, "rule", &slot) ||
+			    !jl_dec(&J, x, "balance", &b))
+				goto done;
+			if (pl->draw_ix[slot] < 0) {
+				jl_bad(&J, "rule: '%s' is not a draw rule", pl->policy->rule_slot_ids[slot]);
+				goto done;
+			}
+			pl->balance[(size_t)pix * pl->n_draws + (size_t)pl->draw_ix[slot]] = b;
+		}
+	}
+	if ((a = jl_member(o, "deals"))) {
+		if (!json_object_is_type(a, json_type_array)) {
+			snprintf(J.at, sizeof J.at, "plans");
+			jl_bad(&J, "deals: expected a list");
+			goto done;
+		}
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			snprintf(J.at, sizeof J.at, "plans.deals[%zu]", i);
+			if (!load_plan_deal(&J, json_object_array_get_idx(a, i)))
+				goto done;
+		}
+	}
+done:
+	if (J.err) {
+		*err = J.err;
+		return INC_EINPUT;
+	}
+	return 0;
 }

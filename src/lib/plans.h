@@ -153,4 +153,18 @@ enum { PRORATE_QUOTA, PRORATE_TARGET, PRORATE_DRAW };
  * factor's story is then in the evaluator's next decision detail. */
 bool plans_prorate(plans *pl, uint32_t pix, int what, dec *amount);
 
+/* ---- carried state (state.c, --state-out / --state-in) ------------------ */
+
+struct json_object;
+/* What pay plans carry to a later run: draw balances, and the deals a
+ * later event may still refer to (exchange rate, windfall ratio, held
+ * pay, overrides paid), as a JSON object in *out (caller puts it), or
+ * *out NULL when there is nothing.  Deterministic: the same state gives
+ * the same JSON.  Returns 0 or INC_ERROR (out of memory). */
+int plans_state_save(const plans *pl, struct json_object **out);
+/* Loads what plans_state_save wrote (o may be NULL: nothing).  Returns 0,
+ * or INC_EINPUT with *err (malloc'd) naming the place of the problem
+ * ("plans.draws[0]: unknown person 'r99'"). */
+int plans_state_load(plans *pl, struct json_object *o, char **err);
+
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Names in the same order as enum field_type. */
@@ -582,6 +584,18 @@ static bool compile_test(ploader *L, const policy_version *v, const subject *sb,
 		}
 		if (!(c->re = pl_compile_pattern(L, val)))
 			return false;
+		{
+			/* a prefilter for the match (pattern.h) */
+			char lit[64];
+			size_t k = pattern_literal(val->text, val->len, lit,
+						   sizeof lit, &c->lit_exact);
+			char *copy = k ? pl_alloc(L, k + 1) : NULL;
+			if (copy) {
+				memcpy(copy, lit, k);
+				c->lit = copy;
+				c->lit_len = (uint32_t)k;
+			}
+		}
 		break;
 	case OP_IN:
 		if (!pl_expect_seq(L, val, "a list of values like [A, B]"))

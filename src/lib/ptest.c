@@ -16,7 +16,8 @@
  * rejected lines and warnings are collected) -> compare (the first
  * difference becomes the case's message) -> coverage (every decision of a
  * case run on the suite's policy marks the rule, rate row, tier band,
- * bonus band, threshold or cap it came from, read from its detail).
+ * bonus band, threshold, cap, ladder step, escalation or rating row it
+ * came from, read from its detail).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -47,7 +48,7 @@ typedef struct tinput {
 	const ynode *list;  /* IN_INLINE: a sequence of mappings */
 	const char **paths; /* IN_FILES: resolved paths */
 	size_t n_paths;
-	const char *file;   /* display name of the test file it is written in */
+	const char *file; /* display name of the test file it is written in */
 } tinput;
 
 /* One expected (or forbidden) decision. Unset keys are NULL. */
@@ -63,11 +64,12 @@ typedef struct tmatch {
 
 /* One expected rejected input line. */
 typedef struct treject {
-	const char *id;	  /* id of an inline record (person for quotas) */
-	const char *file; /* the file as written in the case, or its base name */
-	uint32_t line;	  /* 0: any */
+	const char *id; /* id of an inline record (person for quotas) */
+	const char
+	    *file;     /* the file as written in the case, or its base name */
+	uint32_t line; /* 0: any */
 	const char *reason;
-	uint32_t yline;	  /* where the expectation is written */
+	uint32_t yline; /* where the expectation is written */
 } treject;
 
 typedef struct tcase {
@@ -106,7 +108,11 @@ typedef struct tfile {
 } tfile;
 
 typedef enum cov_kind {
-	COV_RULE, COV_RATE_ROW, COV_TIER_BAND, COV_BONUS_BAND, COV_THRESHOLD,
+	COV_RULE,
+	COV_RATE_ROW,
+	COV_TIER_BAND,
+	COV_BONUS_BAND,
+	COV_THRESHOLD,
 	COV_SPIFF_CAP,
 	COV_LADDER_STEP, /* a step of a discipline ladder */
 	COV_ESCALATION,	 /* an `escalate:` row of a discipline rule */
@@ -160,7 +166,7 @@ struct inc_tests {
 /* ---- small helpers ------------------------------------------------------- */
 
 static void set_err(inc_tests *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void set_err(inc_tests *t, const char *fmt, ...)
 {
@@ -199,8 +205,7 @@ static char *join(inc_tests *t, const char *dir, const char *name)
 	return s;
 }
 
-static bool push(inc_tests *t, void *arr_p, size_t *n, size_t *cap,
-		 size_t size)
+static bool push(inc_tests *t, void *arr_p, size_t *n, size_t *cap, size_t size)
 {
 	void **arr = arr_p;
 	if (*n == *cap) {
@@ -220,7 +225,7 @@ static bool push(inc_tests *t, void *arr_p, size_t *n, size_t *cap,
 /* Reports a problem in a test file. */
 static void terr(inc_tests *t, const char *file, const ynode *n,
 		 const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static void terr(inc_tests *t, const char *file, const ynode *n,
 		 const char *hint, const char *fmt, ...)
@@ -252,9 +257,8 @@ static bool check_keys(inc_tests *t, const char *file, const ynode *map,
 		if (found)
 			continue;
 		char hint[160];
-		const char *best = k->len > 64 ? NULL
-					       : closest_word(k->text, keys,
-							      n_keys);
+		const char *best =
+		    k->len > 64 ? NULL : closest_word(k->text, keys, n_keys);
 		if (best)
 			snprintf(hint, sizeof hint, "did you mean '%s'?", best);
 		terr(t, file, k, best ? hint : NULL, "unknown key '%.*s'",
@@ -336,7 +340,6 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-
 static bool parse_input(inc_tests *t, const tfile *f, const ynode *n, int which,
 			tinput *out)
 {
@@ -363,22 +366,26 @@ static bool parse_input(inc_tests *t, const tfile *f, const ynode *n, int which,
 			terr(t, f->path, n,
 			     "paths are relative to the test file's directory",
 			     "%s file '%s' cannot be read: %s",
-			     input_names[which], out->paths[0], strerror(errno));
+			     input_names[which], out->paths[0],
+			     strerror(errno));
 			return false;
 		}
 		return true;
 	}
 	if (n->kind != YN_SEQ) {
 		terr(t, f->path, n,
-		     "write a list of records, or the name of a CSV or JSON Lines file",
+		     "write a list of records, or the name of a CSV or JSON "
+		     "Lines file",
 		     "%s: expected a list or a file name, got %s",
 		     input_names[which], describe(n, got, sizeof got));
 		return false;
 	}
-	bool ok = true, files = n->n_items > 0 && n->items[0]->kind == YN_SCALAR;
+	bool ok = true,
+	     files = n->n_items > 0 && n->items[0]->kind == YN_SCALAR;
 	if (files) {
 		out->kind = IN_FILES;
-		out->paths = arena_alloc(&t->mem, sizeof *out->paths * n->n_items);
+		out->paths =
+		    arena_alloc(&t->mem, sizeof *out->paths * n->n_items);
 		if (!out->paths) {
 			t->oom = true;
 			return false;
@@ -387,7 +394,8 @@ static bool parse_input(inc_tests *t, const tfile *f, const ynode *n, int which,
 			const ynode *x = n->items[i];
 			if (x->kind != YN_SCALAR || ynode_is_null(x)) {
 				terr(t, f->path, x,
-				     "give either a list of file names or a list "
+				     "give either a list of file names or a "
+				     "list "
 				     "of records",
 				     "expected a file name, got %s",
 				     describe(x, got, sizeof got));
@@ -416,7 +424,8 @@ static bool parse_input(inc_tests *t, const tfile *f, const ynode *n, int which,
 		const ynode *r = n->items[i];
 		if (r->kind != YN_MAP) {
 			terr(t, f->path, r,
-			     "write a record like {id: e1, date: 2026-01-10, ...}",
+			     "write a record like {id: e1, date: 2026-01-10, "
+			     "...}",
 			     "%s: expected a record (a mapping), got %s",
 			     input_names[which], describe(r, got, sizeof got));
 			ok = false;
@@ -448,8 +457,8 @@ static bool parse_events_list(inc_tests *t, const char *file, const ynode *n,
 
 	m->has_events = true;
 	if (n->kind == YN_SEQ) {
-		m->events = arena_alloc(&t->mem, sizeof *m->events *
-						     (n->n_items ? n->n_items : 1));
+		m->events = arena_alloc(
+		    &t->mem, sizeof *m->events * (n->n_items ? n->n_items : 1));
 		if (!m->events) {
 			t->oom = true;
 			return false;
@@ -500,9 +509,9 @@ static bool parse_events_list(inc_tests *t, const char *file, const ynode *n,
 	return true;
 }
 
-static const char *const match_keys[] = {"person",  "kind",	"amount",
+static const char *const match_keys[] = {"person",   "kind",	"amount",
 					 "currency", "rule",	"period",
-					 "events",  "version", "reason"};
+					 "events",   "version", "reason"};
 
 /* A rule id named in a test must be a rule of the policy (of some
  * version): a typo would make the case fail for the wrong reason. */
@@ -551,9 +560,9 @@ static bool parse_match(inc_tests *t, const char *file, const ynode *n,
 		const char *key;
 		const char **dst;
 	} texts[] = {
-	    {"person", &m->person}, {"kind", &m->kind},
+	    {"person", &m->person},	{"kind", &m->kind},
 	    {"currency", &m->currency}, {"rule", &m->rule},
-	    {"period", &m->period}, {"version", &m->version},
+	    {"period", &m->period},	{"version", &m->version},
 	    {"reason", &m->reason},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(texts); i++)
@@ -563,12 +572,14 @@ static bool parse_match(inc_tests *t, const char *file, const ynode *n,
 	if (!known_rule(t, file, ynode_get(n, "rule")))
 		ok = false;
 	if ((x = ynode_get(n, "amount"))) {
-		if (x->kind != YN_SCALAR || !parse_amount(x->text, &m->amount)) {
-			terr(t, file, x,
-			     "write decimals after a point, and group thousands "
-			     "with commas if you like: 1,250.00",
-			     "expected an amount like 1250.00, got %s",
-			     describe(x, got, sizeof got));
+		if (x->kind != YN_SCALAR ||
+		    !parse_amount(x->text, &m->amount)) {
+			terr(
+			    t, file, x,
+			    "write decimals after a point, and group thousands "
+			    "with commas if you like: 1,250.00",
+			    "expected an amount like 1250.00, got %s",
+			    describe(x, got, sizeof got));
 			ok = false;
 		} else {
 			m->has_amount = true;
@@ -621,7 +632,8 @@ static bool parse_rejected(inc_tests *t, const char *file, const ynode *n,
 		     describe(n, got, sizeof got));
 		return false;
 	}
-	c->rejected = arena_alloc(&t->mem, sizeof *c->rejected * (n->n_items + 1));
+	c->rejected =
+	    arena_alloc(&t->mem, sizeof *c->rejected * (n->n_items + 1));
 	if (!c->rejected) {
 		t->oom = true;
 		return false;
@@ -665,12 +677,14 @@ static bool parse_rejected(inc_tests *t, const char *file, const ynode *n,
 			terr(t, file, m, "a part of the message is enough",
 			     "missing required key 'reason'");
 			ok = false;
-		} else if (!get_text(t, file, x, "a part of the reason", &r->reason)) {
+		} else if (!get_text(t, file, x, "a part of the reason",
+				     &r->reason)) {
 			ok = false;
 		}
 		if (!r->id && !r->line) {
 			terr(t, file, m,
-			     "name the inline record by its `id`, or the line of "
+			     "name the inline record by its `id`, or the line "
+			     "of "
 			     "an input file",
 			     "a rejection needs 'id' or 'line'");
 			ok = false;
@@ -684,9 +698,8 @@ static const char *const file_keys[] = {"description", "policy", "people",
 					"quotas",      "events", "period",
 					"strict",      "cases"};
 static const char *const case_keys[] = {
-    "name",   "description", "policy", "people", "quotas",   "events",
-    "period", "strict",	     "expect", "exact",	 "absent",   "rejected",
-    "error"};
+    "name",   "description", "policy", "people", "quotas",   "events", "period",
+    "strict", "expect",	     "exact",  "absent", "rejected", "error"};
 
 /* Shared settings of a file, inherited by its cases. */
 typedef struct tdefaults {
@@ -720,12 +733,14 @@ static bool parse_common(inc_tests *t, const tfile *f, const ynode *m,
 	}
 	for (int i = 0; i < 3; i++)
 		if (ynode_get_pair(m, input_names[i]) &&
-		    !parse_input(t, f, ynode_get(m, input_names[i]), i, &d->in[i]))
+		    !parse_input(t, f, ynode_get(m, input_names[i]), i,
+				 &d->in[i]))
 			ok = false;
 	if ((x = ynode_get(m, "period")) &&
 	    !get_text(t, f->path, x, "a period like 2026-Q1", &d->period))
 		ok = false;
-	if ((x = ynode_get(m, "strict")) && !get_bool(t, f->path, x, &d->strict))
+	if ((x = ynode_get(m, "strict")) &&
+	    !get_bool(t, f->path, x, &d->strict))
 		ok = false;
 	return ok;
 }
@@ -745,13 +760,15 @@ static bool parse_exact(inc_tests *t, const char *file, const ynode *x,
 		return false;
 	}
 	c->exact = true;
-	c->exact_kinds = arena_alloc(&t->mem, sizeof *c->exact_kinds * x->n_items);
+	c->exact_kinds =
+	    arena_alloc(&t->mem, sizeof *c->exact_kinds * x->n_items);
 	if (!c->exact_kinds) {
 		t->oom = true;
 		return false;
 	}
 	for (size_t i = 0; i < x->n_items; i++) {
-		if (x->items[i]->kind != YN_SCALAR || ynode_is_null(x->items[i])) {
+		if (x->items[i]->kind != YN_SCALAR ||
+		    ynode_is_null(x->items[i])) {
 			terr(t, file, x->items[i], NULL,
 			     "exact: expected a decision kind, got %s",
 			     describe(x->items[i], got, sizeof got));
@@ -773,10 +790,11 @@ static bool parse_case(inc_tests *t, const tfile *f, const ynode *m,
 	c->file = f->path;
 	c->line = m->line;
 	if (m->kind != YN_MAP) {
-		terr(t, f->path, m, NULL,
-		     "expected a case (a mapping with name, events and expect), "
-		     "got %s",
-		     describe(m, got, sizeof got));
+		terr(
+		    t, f->path, m, NULL,
+		    "expected a case (a mapping with name, events and expect), "
+		    "got %s",
+		    describe(m, got, sizeof got));
 		return false;
 	}
 	ok = check_keys(t, f->path, m, case_keys, ARRAY_LEN(case_keys));
@@ -807,7 +825,8 @@ static bool parse_case(inc_tests *t, const tfile *f, const ynode *m,
 		ok = false;
 	if ((x = ynode_get(m, "error"))) {
 		c->error_line = x->line;
-		if (!get_text(t, f->path, x, "a part of the expected error message",
+		if (!get_text(t, f->path, x,
+			      "a part of the expected error message",
 			      &c->error))
 			ok = false;
 	}
@@ -878,7 +897,8 @@ static void read_test_file(inc_tests *t, tfile *f)
 		return;
 	}
 	if (cases->kind != YN_SEQ || cases->n_items == 0) {
-		terr(t, f->path, cases, NULL, "expected a list of cases, got %s",
+		terr(t, f->path, cases, NULL,
+		     "expected a list of cases, got %s",
 		     describe(cases, got, sizeof got));
 		return;
 	}
@@ -898,9 +918,11 @@ static void read_test_file(inc_tests *t, tfile *f)
 			continue;
 		for (size_t j = 0; j < n_mine; j++)
 			if (strcmp(mine[j]->name, c->name) == 0) {
-				terr(t, f->path, ynode_get(cases->items[i], "name"),
+				terr(t, f->path,
+				     ynode_get(cases->items[i], "name"),
 				     "give every case of a file its own name",
-				     "duplicate case name '%s' (first at line %u)",
+				     "duplicate case name '%s' (first at line "
+				     "%u)",
 				     c->name, mine[j]->line);
 				ok = false;
 				break;
@@ -916,7 +938,7 @@ static void read_test_file(inc_tests *t, tfile *f)
 			if (mine[i]->bad)
 				continue;
 			if (!name_matches(t->filter, mine[i]->name,
-					 base_name(f->path))) {
+					  base_name(f->path))) {
 				t->sum.filtered++;
 				continue;
 			}
@@ -942,8 +964,8 @@ static bool is_yaml_name(const char *name)
 		(n > 4 && strcmp(name + n - 4, ".yml") == 0));
 }
 
-/* Lists and reads the *.yaml files of tests_dir in name order.  A missing directory is
- * a suite without files. */
+/* Lists and reads the *.yaml files of tests_dir in name order.  A missing
+ * directory is a suite without files. */
 static void read_tests_dir(inc_tests *t)
 {
 	DIR *d = opendir(t->tests_dir);
@@ -990,21 +1012,25 @@ static void note_inputs(inc_tests *t)
 	for (size_t i = 0; i < t->n_cases; i++)
 		for (int k = 0; k < 3; k++) {
 			const tinput *in = &t->cases[i]->in[k];
-			for (size_t j = 0; in->kind == IN_FILES && j < in->n_paths;
-			     j++) {
+			for (size_t j = 0;
+			     in->kind == IN_FILES && j < in->n_paths; j++) {
 				char *real = realpath(in->paths[j], NULL);
-				size_t pl = t->policy_real ? strlen(t->policy_real) : 0;
-				bool inside = real && pl &&
-					      strncmp(real, t->policy_real, pl) == 0 &&
-					      real[pl] == '/';
+				size_t pl =
+				    t->policy_real ? strlen(t->policy_real) : 0;
+				bool inside =
+				    real && pl &&
+				    strncmp(real, t->policy_real, pl) == 0 &&
+				    real[pl] == '/';
 				free(real);
 				if (inside)
 					continue;
 				bool dup = false;
 				for (size_t m = 0; m < t->n_inputs && !dup; m++)
-					dup = strcmp(t->inputs[m], in->paths[j]) == 0;
-				if (dup || !push(t, &t->inputs, &t->n_inputs,
-						 &t->cap_inputs, sizeof *t->inputs))
+					dup = strcmp(t->inputs[m],
+						     in->paths[j]) == 0;
+				if (dup ||
+				    !push(t, &t->inputs, &t->n_inputs,
+					  &t->cap_inputs, sizeof *t->inputs))
 					continue;
 				t->inputs[t->n_inputs - 1] = in->paths[j];
 			}
@@ -1050,10 +1076,11 @@ static void add_cov(inc_tests *t, cov_kind kind, size_t vi, size_t ri,
 	if (period_end && !in_force_at_a_period_end(t->policy, vi)) {
 		const policy_version *v = &t->policy->versions[vi];
 		c->applicable = false;
-		c->note = arena_printf(&t->mem,
-				       "version %s is never in force at the end "
-				       "of a %s, when this is decided",
-				       v->label, period_kind_name(v->period));
+		c->note =
+		    arena_printf(&t->mem,
+				 "version %s is never in force at the end "
+				 "of a %s, when this is decided",
+				 v->label, period_kind_name(v->period));
 		if (!c->note)
 			t->oom = true;
 	}
@@ -1076,27 +1103,33 @@ static void build_coverage(inc_tests *t)
 		const policy_version *v = &p->versions[vi];
 		for (size_t ri = 0; ri < v->n_rules; ri++) {
 			const rule *r = &v->rules[ri];
-			bool pe_rule = r->at_period_end ||
-				       (r->tiers && r->tiers->measure == MEASURE_PERIOD);
-			add_cov(t, COV_RULE, vi, ri, 0, r->loc, pe_rule, "rule");
+			bool pe_rule =
+			    r->at_period_end ||
+			    (r->tiers && r->tiers->measure == MEASURE_PERIOD);
+			add_cov(t, COV_RULE, vi, ri, 0, r->loc, pe_rule,
+				"rule");
 			for (size_t i = 0; i < r->n_rates; i++)
-				add_cov(t, COV_RATE_ROW, vi, ri, i, r->rates[i].loc,
-					pe_rule, "rate row %zu%s%s%s", i + 1,
-					r->rates[i].label ? " (" : "",
-					r->rates[i].label ? r->rates[i].label : "",
-					r->rates[i].label ? ")" : "");
-			for (size_t i = 0; r->tiers && i < r->tiers->n_bands; i++)
+				add_cov(
+				    t, COV_RATE_ROW, vi, ri, i, r->rates[i].loc,
+				    pe_rule, "rate row %zu%s%s%s", i + 1,
+				    r->rates[i].label ? " (" : "",
+				    r->rates[i].label ? r->rates[i].label : "",
+				    r->rates[i].label ? ")" : "");
+			for (size_t i = 0; r->tiers && i < r->tiers->n_bands;
+			     i++)
 				add_cov(t, COV_TIER_BAND, vi, ri, i,
 					r->tiers->bands[i].loc, pe_rule,
 					"tier band %zu", i + 1);
 			if (r->has_threshold) {
 				dec_format_percent(b, sizeof b, r->threshold);
-				add_cov(t, COV_THRESHOLD, vi, ri, 0, r->loc, true,
-					"threshold %s (a %s that ends below it)", b,
-					period_kind_name(v->period));
+				add_cov(
+				    t, COV_THRESHOLD, vi, ri, 0, r->loc, true,
+				    "threshold %s (a %s that ends below it)", b,
+				    period_kind_name(v->period));
 			}
 			for (size_t i = 0; i < r->n_bands; i++) {
-				dec_format_percent(b, sizeof b, r->bands[i].from);
+				dec_format_percent(b, sizeof b,
+						   r->bands[i].from);
 				add_cov(t, COV_BONUS_BAND, vi, ri, i,
 					r->bands[i].loc, true,
 					"bonus band %zu (from %s)", i + 1, b);
@@ -1105,22 +1138,27 @@ static void build_coverage(inc_tests *t)
 			    r->kind == RULE_DISCIPLINE ? r->discipline : NULL;
 			for (size_t i = 0; ds && i < ds->n_steps; i++)
 				add_cov(t, COV_LADDER_STEP, vi, ri, i,
-					ds->steps[i].loc, false, "ladder step %zu (%s)",
-					i + 1, step_kind_name((int)ds->steps[i].kind));
+					ds->steps[i].loc, false,
+					"ladder step %zu (%s)", i + 1,
+					step_kind_name((int)ds->steps[i].kind));
 			for (size_t i = 0; ds && i < ds->n_rows; i++)
-				add_cov(t, COV_ESCALATION, vi, ri, i, ds->rows[i].loc,
-					false, "escalation row %zu (%s)", i + 1,
-					step_kind_name((int)ds->steps[ds->rows[i].step].kind));
+				add_cov(
+				    t, COV_ESCALATION, vi, ri, i,
+				    ds->rows[i].loc, false,
+				    "escalation row %zu (%s)", i + 1,
+				    step_kind_name(
+					(int)ds->steps[ds->rows[i].step].kind));
 			const appraisal_spec *as =
 			    r->kind == RULE_APPRAISAL ? r->appraisal : NULL;
 			for (size_t i = 0; as && i < as->n_rows; i++)
-				add_cov(t, COV_RATING_ROW, vi, ri, i, as->rows[i].loc,
-					true, "rating row %zu (%s)", i + 1,
+				add_cov(t, COV_RATING_ROW, vi, ri, i,
+					as->rows[i].loc, true,
+					"rating row %zu (%s)", i + 1,
 					as->rows[i].rating);
 			if (r->kind == RULE_SPIFF && r->has_cap) {
 				dec_format(b, sizeof b, r->cap, 0, true);
-				add_cov(t, COV_SPIFF_CAP, vi, ri, 0, r->loc, false,
-					"spiff cap %s (reached)", b);
+				add_cov(t, COV_SPIFF_CAP, vi, ri, 0, r->loc,
+					false, "spiff cap %s (reached)", b);
 			}
 		}
 	}
@@ -1157,7 +1195,8 @@ static void cover_ladder(inc_tests *t, size_t vi, size_t ri, const char *step,
 			continue;
 		const discipline_spec *ds = v->rules[c->rule].discipline;
 		if (c->kind == COV_LADDER_STEP && ds &&
-		    strcmp(step_kind_name((int)ds->steps[c->index].kind), step) == 0)
+		    strcmp(step_kind_name((int)ds->steps[c->index].kind),
+			   step) == 0)
 			c->reached = true;
 		if (c->kind == COV_ESCALATION && rown == c->index + 1)
 			c->reached = true;
@@ -1172,8 +1211,10 @@ static void cover(inc_tests *t, const inc_decision *d)
 	const inc_policy *p = t->policy;
 	size_t vi = p->n_versions, ri = 0;
 	json_object *det = NULL, *x;
-	const char *row_s = NULL, *rows = NULL, *tiers = NULL, *band_from = NULL;
-	const char *step = NULL, *row = NULL; /* discipline and appraisal rows */
+	const char *row_s = NULL, *rows = NULL, *tiers = NULL,
+		   *band_from = NULL;
+	const char *step = NULL,
+		   *row = NULL; /* discipline and appraisal rows */
 
 	for (size_t i = 0; i < p->n_versions && vi == p->n_versions; i++)
 		if (d->version && strcmp(p->versions[i].label, d->version) == 0)
@@ -1201,7 +1242,8 @@ static void cover(inc_tests *t, const inc_decision *d)
 			row = json_object_get_string(x);
 	}
 	/* a discipline step may be decided by a duty or training rule that
-	 * recorded the violation: the ladder is the version's discipline rule */
+	 * recorded the violation: the ladder is the version's discipline rule
+	 */
 	if (step)
 		cover_ladder(t, vi, ri, step, row);
 	const rule *r = &v->rules[ri];
@@ -1214,7 +1256,8 @@ static void cover(inc_tests *t, const inc_decision *d)
 			c->reached = true;
 			break;
 		case COV_RATE_ROW:
-			if ((row_s && strtoul(row_s, NULL, 10) == c->index + 1) ||
+			if ((row_s &&
+			     strtoul(row_s, NULL, 10) == c->index + 1) ||
 			    in_list(rows, c->index + 1))
 				c->reached = true;
 			break;
@@ -1225,7 +1268,8 @@ static void cover(inc_tests *t, const inc_decision *d)
 		case COV_BONUS_BAND: {
 			dec f;
 			if (band_from &&
-			    dec_parse(&f, band_from, strlen(band_from), false) == DEC_OK &&
+			    dec_parse(&f, band_from, strlen(band_from),
+				      false) == DEC_OK &&
 			    dec_cmp(f, r->bands[c->index].from) == 0)
 				c->reached = true;
 			break;
@@ -1263,7 +1307,7 @@ typedef struct tdec {
 typedef struct tdiag {
 	const char *file; /* as shown */
 	uint32_t line;
-	const char *id;	  /* inline record id, or NULL */
+	const char *id;	     /* inline record id, or NULL */
 	const char *written; /* file as named in the case, for matching */
 	const char *message;
 	bool warning;
@@ -1340,10 +1384,12 @@ static void run_diag(void *ud, const inc_diag *d)
 			continue;
 		x.file = m->in->file;
 		x.written = input_names[m->which];
-		if (m->in->list && d->line >= 1 && d->line <= m->in->list->n_items) {
+		if (m->in->list && d->line >= 1 &&
+		    d->line <= m->in->list->n_items) {
 			const ynode *rec = m->in->list->items[d->line - 1];
 			x.line = rec->line;
-			x.id = rec_value(rec, m->which == IN_QUOTAS ? "person" : "id");
+			x.id = rec_value(rec, m->which == IN_QUOTAS ? "person"
+								    : "id");
 		}
 		break;
 	}
@@ -1359,7 +1405,8 @@ static void run_diag(void *ud, const inc_diag *d)
 	x.id = x.id ? rdup(r, x.id) : NULL;
 	x.message = rdup(r, d->message);
 	if (d->hint && *d->hint && !r->oom) {
-		char *m = arena_printf(&r->mem, "%s (hint: %s)", x.message, d->hint);
+		char *m =
+		    arena_printf(&r->mem, "%s (hint: %s)", x.message, d->hint);
 		if (m)
 			x.message = m;
 	}
@@ -1384,10 +1431,11 @@ static int run_sink(void *ud, const inc_decision *d)
 	x.events = rdup(r, d->events);
 	x.reason = rdup(r, d->reason);
 	x.version = rdup(r, d->version);
-	if (d->amount && dec_parse(&x.value, d->amount, strlen(d->amount),
-				   false) == DEC_OK)
+	if (d->amount &&
+	    dec_parse(&x.value, d->amount, strlen(d->amount), false) == DEC_OK)
 		x.has_value = true;
-	if (r->oom || !rpush(r, &r->decs, &r->n_decs, &r->cap_decs, sizeof *r->decs))
+	if (r->oom ||
+	    !rpush(r, &r->decs, &r->n_decs, &r->cap_decs, sizeof *r->decs))
 		return -1;
 	r->decs[r->n_decs - 1] = x;
 	return 0;
@@ -1496,7 +1544,8 @@ static const inc_policy *case_policy(inc_tests *t, const tcase *c,
 	strbuf sb;
 	char *err = NULL;
 	sb_init(&sb);
-	int rc = inc_policy_load(&pc->p, c->policy, collect_policy_diag, &sb, &err);
+	int rc =
+	    inc_policy_load(&pc->p, c->policy, collect_policy_diag, &sb, &err);
 	if (rc != 0) {
 		pc->p = NULL;
 		if (err) {
@@ -1565,8 +1614,18 @@ static bool events_equal(const tmatch *m, const char *events)
 	return n == m->n_events;
 }
 
-enum { K_PERSON, K_KIND, K_RULE, K_PERIOD, K_EVENTS, K_CURRENCY, K_VERSION,
-       K_AMOUNT, K_REASON, K_N };
+enum {
+	K_PERSON,
+	K_KIND,
+	K_RULE,
+	K_PERIOD,
+	K_EVENTS,
+	K_CURRENCY,
+	K_VERSION,
+	K_AMOUNT,
+	K_REASON,
+	K_N
+};
 
 /* Which keys of m decision d satisfies (bit per K_*), and the mask of the
  * keys m gives. */
@@ -1653,7 +1712,8 @@ static void show_match(strbuf *sb, const tmatch *m)
 		any = true;
 	}
 	if (m->reason)
-		sb_printf(sb, "%sreason containing '%s'", any ? ", " : "", m->reason);
+		sb_printf(sb, "%sreason containing '%s'", any ? ", " : "",
+			  m->reason);
 }
 
 /* The first key of m that d gets wrong, as "expected X, got Y". */
@@ -1672,7 +1732,8 @@ static void first_difference(strbuf *sb, const tmatch *m, const tdec *d,
 	} else if (bad & (1u << K_KIND)) {
 		sb_printf(sb, "expected kind %s, got %s", m->kind, d->kind);
 	} else if (bad & (1u << K_PERIOD)) {
-		sb_printf(sb, "expected period %s, got %s", m->period, d->period);
+		sb_printf(sb, "expected period %s, got %s", m->period,
+			  d->period);
 	} else if (bad & (1u << K_EVENTS)) {
 		sb_puts(sb, "expected events ");
 		for (size_t i = 0; i < m->n_events; i++)
@@ -1682,14 +1743,16 @@ static void first_difference(strbuf *sb, const tmatch *m, const tdec *d,
 		sb_printf(sb, "expected currency %s, got %s", m->currency,
 			  d->currency ? d->currency : "none");
 	} else if (bad & (1u << K_VERSION)) {
-		sb_printf(sb, "expected version %s, got %s", m->version, d->version);
+		sb_printf(sb, "expected version %s, got %s", m->version,
+			  d->version);
 	} else if (bad & (1u << K_REASON)) {
 		sb_printf(sb, "expected a reason containing '%s', got '%s'",
 			  m->reason, d->reason);
 	} else if (bad & (1u << K_RULE)) {
 		sb_printf(sb, "expected rule %s, got %s", m->rule, d->rule);
 	} else if (bad & (1u << K_PERSON)) {
-		sb_printf(sb, "expected person %s, got %s", m->person, d->person);
+		sb_printf(sb, "expected person %s, got %s", m->person,
+			  d->person);
 	}
 	if (!(bad & (1u << K_RULE)))
 		sb_printf(sb, ", rule %s", d->rule);
@@ -1701,9 +1764,9 @@ static void first_difference(strbuf *sb, const tmatch *m, const tdec *d,
 static unsigned closeness(unsigned ok)
 {
 	static const unsigned w[K_N] = {
-	    [K_PERSON] = 64, [K_RULE] = 32, [K_KIND] = 16, [K_PERIOD] = 8,
-	    [K_EVENTS] = 4,  [K_CURRENCY] = 2, [K_VERSION] = 2, [K_AMOUNT] = 1,
-	    [K_REASON] = 1,
+	    [K_PERSON] = 64, [K_RULE] = 32,  [K_KIND] = 16,
+	    [K_PERIOD] = 8,  [K_EVENTS] = 4, [K_CURRENCY] = 2,
+	    [K_VERSION] = 2, [K_AMOUNT] = 1, [K_REASON] = 1,
 	};
 	unsigned s = 0;
 	for (int k = 0; k < K_N; k++)
@@ -1728,9 +1791,11 @@ static void compare_decisions(trun *r, verdict *v)
 			}
 			/* a near miss must be about the same person and
 			 * rule (or kind) */
-			bool who = !(given & (1u << K_PERSON)) || (ok & (1u << K_PERSON));
-			bool what = (ok & (1u << K_RULE)) || (ok & (1u << K_KIND)) ||
-				    !(given & ((1u << K_RULE) | (1u << K_KIND)));
+			bool who = !(given & (1u << K_PERSON)) ||
+				   (ok & (1u << K_PERSON));
+			bool what =
+			    (ok & (1u << K_RULE)) || (ok & (1u << K_KIND)) ||
+			    !(given & ((1u << K_RULE) | (1u << K_KIND)));
 			unsigned s = closeness(ok) * 2 + !r->decs[j].used;
 			if (who && what && ok != given && s > best_score) {
 				best_score = s;
@@ -1749,8 +1814,10 @@ static void compare_decisions(trun *r, verdict *v)
 		} else {
 			sb_puts(&sb, "expected ");
 			show_match(&sb, m);
-			sb_printf(&sb, ", but no such decision was made (%zu decision%s)",
-				  r->n_decs, r->n_decs == 1 ? "" : "s");
+			sb_printf(
+			    &sb,
+			    ", but no such decision was made (%zu decision%s)",
+			    r->n_decs, r->n_decs == 1 ? "" : "s");
 		}
 		fail_at(v, c->file, m->line, "%s", sb_cstr(&sb));
 		sb_finish(&sb);
@@ -1773,8 +1840,10 @@ static void compare_decisions(trun *r, verdict *v)
 	if (c->exact && !v->failed) {
 		for (size_t j = 0; j < r->n_decs; j++) {
 			bool counted = c->n_exact_kinds == 0;
-			for (size_t k = 0; k < c->n_exact_kinds && !counted; k++)
-				counted = strcmp(c->exact_kinds[k], r->decs[j].kind) == 0;
+			for (size_t k = 0; k < c->n_exact_kinds && !counted;
+			     k++)
+				counted = strcmp(c->exact_kinds[k],
+						 r->decs[j].kind) == 0;
 			if (r->decs[j].used || !counted)
 				continue;
 			strbuf sb;
@@ -1798,10 +1867,11 @@ static bool reject_matches(const treject *x, const tdiag *d)
 		return false;
 	if (x->line && x->line != d->line)
 		return false;
-	if (x->file && !(d->written && (strcmp(x->file, d->written) == 0 ||
-					 strcmp(x->file, base_name(d->written)) == 0 ||
-					 strcmp(base_name(x->file),
-						base_name(d->written)) == 0)))
+	if (x->file &&
+	    !(d->written &&
+	      (strcmp(x->file, d->written) == 0 ||
+	       strcmp(x->file, base_name(d->written)) == 0 ||
+	       strcmp(base_name(x->file), base_name(d->written)) == 0)))
 		return false;
 	return true;
 }
@@ -1832,26 +1902,29 @@ static void compare_rejections(trun *r, verdict *v)
 		if (x->id)
 			sb_printf(&what, "%s", x->id);
 		else
-			sb_printf(&what, "line %u%s%s", x->line, x->file ? " of " : "",
+			sb_printf(&what, "line %u%s%s", x->line,
+				  x->file ? " of " : "",
 				  x->file ? x->file : "");
 		if (near)
 			fail_at(v, c->file, x->yline,
 				"expected %s to be rejected with '%s', got: %s",
 				sb_cstr(&what), x->reason, near->message);
 		else
-			fail_at(v, c->file, x->yline,
-				"expected %s to be rejected ('%s'), but it was not",
-				sb_cstr(&what), x->reason);
+			fail_at(
+			    v, c->file, x->yline,
+			    "expected %s to be rejected ('%s'), but it was not",
+			    sb_cstr(&what), x->reason);
 		sb_finish(&what);
 	}
 	for (size_t j = 0; j < r->n_diags && !v->failed; j++) {
 		const tdiag *d = &r->diags[j];
 		if (d->used || d->warning)
 			continue;
-		fail_at(v, c->file, c->line,
-			"input line rejected: %s:%u: %s (list it under `rejected:` "
-			"if that is intended)",
-			d->file ? d->file : "?", d->line, d->message);
+		fail_at(
+		    v, c->file, c->line,
+		    "input line rejected: %s:%u: %s (list it under `rejected:` "
+		    "if that is intended)",
+		    d->file ? d->file : "?", d->line, d->message);
 	}
 }
 
@@ -1865,7 +1938,8 @@ static void add_details(trun *r, verdict *v)
 	else
 		sb_printf(sb, "the run made %zu decision%s:\n", r->n_decs,
 			  r->n_decs == 1 ? "" : "s");
-	for (size_t i = 0; i < r->n_decs && shown < MAX_SHOWN_DECISIONS; i++, shown++) {
+	for (size_t i = 0; i < r->n_decs && shown < MAX_SHOWN_DECISIONS;
+	     i++, shown++) {
 		const tdec *d = &r->decs[i];
 		sb_puts(sb, "  ");
 		show_decision(sb, d);
@@ -1875,7 +1949,8 @@ static void add_details(trun *r, verdict *v)
 		sb_printf(sb, "  ... and %zu more\n", r->n_decs - shown);
 	for (size_t i = 0; i < r->n_diags; i++) {
 		const tdiag *d = &r->diags[i];
-		sb_printf(sb, "%s %s:%u: %s\n", d->warning ? "warning" : "rejected",
+		sb_printf(sb, "%s %s:%u: %s\n",
+			  d->warning ? "warning" : "rejected",
 			  d->file ? d->file : "?", d->line, d->message);
 	}
 	if (sb->len && sb->buf[sb->len - 1] == '\n')
@@ -1907,11 +1982,12 @@ static int run_case(inc_tests *t, const tcase *c, verdict *v, uint64_t *n_decs)
 	for (int k = 0; rc == 0 && k < 3; k++) {
 		const tinput *in = &c->in[k];
 		int (*add)(inc_run *, const char *) =
-		    k == IN_PEOPLE ? inc_run_add_people
+		    k == IN_PEOPLE   ? inc_run_add_people
 		    : k == IN_QUOTAS ? inc_run_add_quotas
 				     : inc_run_add_events;
 		/* an empty inline list is no file at all (the same thing) */
-		if (in->kind == IN_INLINE && in->list && in->list->n_items > 0) {
+		if (in->kind == IN_INLINE && in->list &&
+		    in->list->n_items > 0) {
 			if (asprintf(&tmp[k], "%s/%s.jsonl", t->tmpdir,
 				     input_names[k]) < 0) {
 				tmp[k] = NULL;
@@ -1943,10 +2019,11 @@ static int run_case(inc_tests *t, const tcase *c, verdict *v, uint64_t *n_decs)
 check_error:
 	if (c->error) {
 		if (!errtext)
-			fail_at(v, c->file, c->error_line,
-				"expected an error containing '%s', but the run "
-				"succeeded (%zu decision%s)",
-				c->error, r.n_decs, r.n_decs == 1 ? "" : "s");
+			fail_at(
+			    v, c->file, c->error_line,
+			    "expected an error containing '%s', but the run "
+			    "succeeded (%zu decision%s)",
+			    c->error, r.n_decs, r.n_decs == 1 ? "" : "s");
 		else if (!strstr(errtext, c->error))
 			fail_at(v, c->file, c->error_line,
 				"expected an error containing '%s', got: %s",

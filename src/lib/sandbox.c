@@ -65,6 +65,43 @@ static const char key_ro = 'p';	    /* in a proxy's metatable: the real table */
 static const char key_env_mt = 'e'; /* metatable of every call's environment */
 static const char key_chunks = 'c'; /* compiled scripts, by script index + 1 */
 static const char key_params = 'a'; /* read-only params, by rule index + 1 */
+static const char key_ctx = 'x';    /* the reused tables of ctx (push_ctx) */
+/* Indices in registry[key_ctx]: a table, then its read-only proxy; for
+ * each event type, its table, proxy and the list of its field names. */
+enum { CTX_CTX = 1, CTX_PERSON = 3, CTX_PERIOD = 5, CTX_EVENT = 7 };
+#define CTX_TYPE(ti) (CTX_EVENT + 3 * (lua_Integer)(ti))
+/* registry[key_names]: the keys push_ctx and normalize_one set and read,
+ * interned once (lua_setfield with a C string looks each one up in the
+ * string cache: ~70 lookups a call). */
+static const char key_names = 'k';
+/* in the metatable of the ctx proxy: its person and period are filled
+ * on first use (ctx_index) */
+static const char key_lazy = 'l';
+enum {
+	K_EVENT = 1, K_SHARE, K_PERSON, K_PERIOD, K_PARAMS, K_RULE, K_ID,
+	K_TYPE, K_DATE, K_NAME, K_LEVEL, K_TEAM, K_CURRENCY, K_MINOR,
+	K_START, K_END, K_CREDITED, K_EARNED, K_QUOTA, K_ATTAINMENT, K_KIND,
+	K_AMOUNT, K_REASON, K_COUNT
+};
+static const char *const key_texts[K_COUNT] = {
+	NULL, "event", "share", "person", "period", "params", "rule", "id",
+	"type", "date", "name", "level", "team", "currency", "minor",
+	"start", "end", "credited", "earned", "quota", "attainment", "kind",
+	"amount", "reason",
+};
+
+/* Blocks of up to POOL_CLASSES x 16 bytes come from free lists by size
+ * class, carved from 64 KiB chunks freed with the sandbox: a call makes
+ * and drops a dozen small objects (tables, decs, closures), and malloc
+ * plus free cost ~4,500 instructions of a ~39,000-instruction call; the
+ * lists cost a tenth of that.  What the state holds is still counted in
+ * requested bytes, so limits are unchanged. */
+#define POOL_CLASSES 16
+#define POOL_CHUNK 65536
+struct pool_chunk {
+	struct pool_chunk *next;
+	_Alignas(16) char data[];
+};
 
 struct sandbox {
 	lua_State *L;
@@ -85,6 +122,13 @@ struct sandbox {
 	char mem_where[WHERE_SIZE];    /* where growth was last refused */
 	char err_where[WHERE_SIZE];    /* innermost Lua line of the error */
 	char (*short_src)[LUA_IDSIZE]; /* per script, as Lua abbreviates it */
+	/* the input of the call in progress: ctx.person and ctx.period are
+	 * filled from it when the script first reads them (push_ctx) */
+	const script_input *cur_in;
+	/* small blocks (pool_alloc) */
+	void *free_list[POOL_CLASSES];
+	struct pool_chunk *chunks;
+	char *carve, *carve_end;
 };
 
 /* What a protected call works on. */
@@ -147,6 +191,92 @@ static void find_where(lua_State *L, int from, char *buf)
 static void count_hook(lua_State *L, lua_Debug *ar);
 static void set_limit(sandbox *sb, enum limit_kind k, const char *where);
 
+/* Size class of a block of n bytes (1..), or -1 for malloc.  Under
+ * AddressSanitizer everything goes to malloc, which it watches. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_OFF 1
+#endif
+#endif
+static int pool_class(size_t n)
+{
+#ifdef POOL_OFF
+	(void)n;
+	return -1;
+#else
+	return n <= POOL_CLASSES * 16 ? (int)((n - 1) / 16) : -1;
+#endif
+}
+
+static void *pool_get(sandbox *sb, int c)
+{
+	size_t size = (size_t)(c + 1) * 16;
+	void *p = sb->free_list[c];
+
+	if (p) {
+		memcpy(&sb->free_list[c], p, sizeof p);
+		return p;
+	}
+	if ((size_t)(sb->carve_end - sb->carve) < size) {
+		struct pool_chunk *ch = malloc(sizeof *ch + POOL_CHUNK);
+		if (!ch)
+			return NULL;
+		ch->next = sb->chunks;
+		sb->chunks = ch;
+		sb->carve = ch->data;
+		sb->carve_end = ch->data + POOL_CHUNK;
+	}
+	p = sb->carve;
+	sb->carve += size;
+	return p;
+}
+
+static void pool_put(sandbox *sb, void *p, int c)
+{
+	memcpy(p, &sb->free_list[c], sizeof p);
+	sb->free_list[c] = p;
+}
+
+/* malloc/realloc/free with small blocks from the pool.  A block's class
+ * follows from the size Lua gives back when it frees it. */
+static void *pool_realloc(sandbox *sb, void *ptr, size_t old, size_t nsize)
+{
+	int oc = ptr ? pool_class(old) : -1, nc = pool_class(nsize);
+	void *p;
+
+	if (ptr && oc < 0 && nc < 0) {
+		p = realloc(ptr, nsize);
+		/* Lua assumes shrinking never fails */
+		return p || nsize > old ? p : ptr;
+	}
+	if (ptr && oc == nc)
+		return ptr;
+	if (ptr && nsize <= old) {
+		/* shrinking must not fail either: without a new block the
+		 * old one, larger, serves as a block of the new class */
+		p = pool_get(sb, nc);
+		if (!p)
+			return ptr;
+		memcpy(p, ptr, nsize);
+		if (oc >= 0)
+			pool_put(sb, ptr, oc);
+		else
+			free(ptr);
+		return p;
+	}
+	p = nc >= 0 ? pool_get(sb, nc) : malloc(nsize);
+	if (!p || !ptr)
+		return p;
+	memcpy(p, ptr, old < nsize ? old : nsize);
+	if (oc >= 0)
+		pool_put(sb, ptr, oc);
+	else
+		free(ptr);
+	return p;
+}
+
 /* The allocator (modelled on l_alloc in lauxlib.c): counts the bytes the
  * state holds and refuses to grow past sb->cap. */
 static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -156,7 +286,13 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	void *p;
 
 	if (nsize == 0) {
-		free(ptr);
+		if (ptr) {
+			int c = pool_class(old);
+			if (c >= 0)
+				pool_put(sb, ptr, c);
+			else
+				free(ptr);
+		}
 		sb->used -= old;
 		return NULL;
 	}
@@ -167,7 +303,7 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 			find_where(sb->L, 0, sb->mem_where);
 		return NULL;
 	}
-	p = realloc(ptr, nsize);
+	p = pool_realloc(sb, ptr, old, nsize);
 	if (!p)
 		return NULL;
 	if (nsize > old)
@@ -278,11 +414,19 @@ static int msgh(lua_State *L)
 
 /* Pushes the real table behind the read-only proxy at idx and returns
  * true, or pushes nothing and returns false. */
+static void fill_lazy(lua_State *L, int real);
+static int ctx_index(lua_State *L);
+
 static bool push_underlying(lua_State *L, int idx)
 {
 	if (!lua_getmetatable(L, idx))
 		return false;
 	if (lua_rawgetp(L, -1, &key_ro) == LUA_TTABLE) {
+		/* the ctx: fill what it fills on first use, so pairs() and
+		 * # see every key */
+		if (lua_rawgetp(L, -2, &key_lazy) != LUA_TNIL)
+			fill_lazy(L, lua_absindex(L, -2));
+		lua_pop(L, 1);
 		lua_remove(L, -2);
 		return true;
 	}
@@ -587,7 +731,15 @@ static int l_pcall(lua_State *L)
  * handler (upvalue 1) can allocate and so hide it. */
 static int xpcall_handler(lua_State *L)
 {
-	note_mem_error(get_sb(L), L, LUA_ERRRUN, 1);
+	sandbox *sb = get_sb(L);
+
+	note_mem_error(sb, L, LUA_ERRRUN, 1);
+	/* After a limit the script's handler is not run: finish_pcall
+	 * re-raises the limit anyway, and for the instruction budget the
+	 * handler would run inside the count hook, where Lua turns hooks
+	 * off: `xpcall(f, function() while true do end end)` never ended. */
+	if (sb->limit != LIMIT_NONE)
+		return 1;
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 1);
@@ -987,6 +1139,53 @@ static int setup_main(lua_State *L)
 	}
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_params);
 
+	/* the tables ctx is made of, reused by every call (push_ctx): made
+	 * here, before the state's base size is measured */
+	lua_createtable(L, (int)CTX_TYPE(v->n_types), 0);
+	for (i = 0; i < 3; i++) {
+		lua_createtable(L, 0, i == 2 ? 7 : 6);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, (lua_Integer)(2 * i + 1));
+		if (i == 0) {
+			/* ctx reads missing keys through ctx_index */
+			lua_pushvalue(L, -1);
+			make_ro(L);
+			lua_getmetatable(L, -1);
+			lua_pushvalue(L, -3);
+			lua_pushcclosure(L, ctx_index, 1);
+			lua_setfield(L, -2, "__index");
+			lua_pushboolean(L, 1);
+			lua_rawsetp(L, -2, &key_lazy);
+			lua_pop(L, 1);
+			lua_remove(L, -2);
+		} else {
+			make_ro(L);
+		}
+		lua_rawseti(L, -2, (lua_Integer)(2 * i + 2));
+	}
+	for (i = 0; i < v->n_types; i++) {
+		const event_type *t = &v->types[i];
+
+		lua_createtable(L, 0, (int)t->n_fields + 3);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -3, CTX_TYPE(i));
+		make_ro(L);
+		lua_rawseti(L, -2, CTX_TYPE(i) + 1);
+		lua_createtable(L, (int)t->n_fields, 0);
+		for (size_t f = 0; f < t->n_fields; f++) {
+			lua_pushstring(L, t->fields[f].name);
+			lua_rawseti(L, -2, (lua_Integer)f + 1);
+		}
+		lua_rawseti(L, -2, CTX_TYPE(i) + 2);
+	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_ctx);
+	lua_createtable(L, K_COUNT, 0);
+	for (i = 1; i < K_COUNT; i++) {
+		lua_pushstring(L, key_texts[i]);
+		lua_rawseti(L, -2, (lua_Integer)i);
+	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &key_names);
+
 	lua_createtable(L, (int)v->n_scripts, 0);
 	for (i = 0; i < v->n_scripts; i++) {
 		const script *s = &v->scripts[i];
@@ -1014,18 +1213,29 @@ static int setup_main(lua_State *L)
 
 /* ---- one call ------------------------------------------------------------ */
 
-static void set_str(lua_State *L, const char *k, const char *s)
+/* Sets key k (from the list at K) of the table at t to the value on top,
+ * popping it.  t and K are absolute indices; the table has no metatable. */
+static void kset(lua_State *L, int K, int t, int k)
 {
-	if (!s)
-		return;
-	lua_pushstring(L, s);
-	lua_setfield(L, -2, k);
+	lua_rawgeti(L, K, k);
+	lua_insert(L, -2);
+	lua_rawset(L, t);
 }
 
-static void set_dec(lua_State *L, const char *k, dec d)
+/* ... to the string s, or to nil when s is NULL. */
+static void kset_str(lua_State *L, int K, int t, int k, const char *s)
+{
+	if (s)
+		lua_pushstring(L, s);
+	else
+		lua_pushnil(L);
+	kset(L, K, t, k);
+}
+
+static void kset_dec(lua_State *L, int K, int t, int k, dec d)
 {
 	ldec_push(L, d);
-	lua_setfield(L, -2, k);
+	kset(L, K, t, k);
 }
 
 static void push_field(lua_State *L, const script_kv *kv)
@@ -1064,65 +1274,176 @@ static void push_field(lua_State *L, const script_kv *kv)
 	}
 }
 
-/* Pushes the read-only ctx for one call. */
-static void push_ctx(lua_State *L, const sandbox *sb, const script_input *in)
+/* Fills ctx.person and ctx.period (if not yet) of the real ctx at `real`
+ * from the call's input, with their read-only proxies. */
+static void fill_lazy(lua_State *L, int real)
 {
-	const rule *r = in->rule;
-	size_t i;
+	sandbox *sb = get_sb(L);
+	const script_input *in = sb->cur_in;
+	int T, K, t;
 	dec att;
 
-	lua_createtable(L, 0, 6);
+	if (!in)
+		return;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_ctx);
+	T = lua_gettop(L);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_names);
+	K = lua_gettop(L);
+
+	lua_rawgeti(L, K, K_PERSON);
+	if (lua_rawget(L, real) == LUA_TNIL) {
+		lua_rawgeti(L, T, CTX_PERSON);
+		t = lua_gettop(L);
+		kset_str(L, K, t, K_ID, in->person_id);
+		kset_str(L, K, t, K_NAME, in->person_name);
+		kset_str(L, K, t, K_LEVEL, in->person_level);
+		kset_str(L, K, t, K_TEAM, in->person_team);
+		kset_str(L, K, t, K_CURRENCY, in->currency);
+		lua_pushinteger(L, in->minor);
+		kset(L, K, t, K_MINOR);
+		lua_pop(L, 1);
+		lua_rawgeti(L, T, CTX_PERSON + 1);
+		kset(L, K, real, K_PERSON);
+	}
+	lua_pop(L, 1);
+
+	lua_rawgeti(L, K, K_PERIOD);
+	if (lua_rawget(L, real) == LUA_TNIL) {
+		lua_rawgeti(L, T, CTX_PERIOD);
+		t = lua_gettop(L);
+		kset_str(L, K, t, K_NAME, in->period);
+		kset_str(L, K, t, K_START, in->period_start);
+		kset_str(L, K, t, K_END, in->period_end);
+		kset_dec(L, K, t, K_CREDITED, in->credited);
+		kset_dec(L, K, t, K_EARNED, in->earned);
+		if (in->has_quota)
+			kset_dec(L, K, t, K_QUOTA, in->quota);
+		else
+			kset_str(L, K, t, K_QUOTA, NULL);
+		if (in->has_quota &&
+		    dec_div(&att, in->credited, in->quota, 6, DEC_HALF_EVEN) ==
+			DEC_OK)
+			kset_dec(L, K, t, K_ATTAINMENT, att);
+		else
+			kset_str(L, K, t, K_ATTAINMENT, NULL);
+		lua_pop(L, 1);
+		lua_rawgeti(L, T, CTX_PERIOD + 1);
+		kset(L, K, real, K_PERIOD);
+	}
+	lua_pop(L, 1);
+	lua_settop(L, T - 1);
+}
+
+/* __index of the ctx proxy: its real table, after filling ctx.person and
+ * ctx.period when the script asks for one of them. */
+static int ctx_index(lua_State *L)
+{
+	int real = lua_upvalueindex(1);
+
+	lua_settop(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, real) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	if (lua_type(L, 2) != LUA_TSTRING)
+		return 0;
+	fill_lazy(L, real);
+	lua_rawget(L, real);
+	return 1;
+}
+
+/* Pushes the read-only ctx for one call.
+ *
+ * The tables (ctx, ctx.person, ctx.period and one ctx.event per event
+ * type, each with its read-only proxy) are made once, in setup_main, and
+ * refilled here: every key a call may see is set, to nil when absent.  A
+ * script cannot tell: the tables are read-only and nothing of a call
+ * stays reachable after it (limits_end), so no call sees another's
+ * values.  What it buys: building 4 tables and 4 proxies per call was
+ * ~37,000 of the ~64,000 instructions of a call (bench/README.md). */
+__attribute__((noinline)) static void push_ctx(lua_State *L, sandbox *sb, const script_input *in)
+{
+	const policy_version *v = sb->v;
+	const rule *r = in->rule;
+	int T, K, C, t;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_ctx);
+	T = lua_gettop(L);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_names);
+	K = lua_gettop(L);
+	lua_rawgeti(L, T, CTX_CTX); /* the real ctx */
+	C = lua_gettop(L);
+
 	if (in->event_id) {
-		lua_createtable(L, 0, (int)in->n_fields + 3);
-		for (i = 0; i < in->n_fields; i++) {
-			const script_kv *kv = &in->fields[i];
+		size_t ti = 0;
 
-			if (!kv->present || !kv->key)
-				continue;
-			push_field(L, kv);
-			lua_setfield(L, -2, kv->key);
+		/* the event type: the name is the version's own pointer */
+		while (ti < v->n_types && v->types[ti].name != in->event_type)
+			ti++;
+		if (ti == v->n_types)
+			for (ti = 0; ti < v->n_types &&
+				     strcmp(v->types[ti].name, in->event_type);
+			     ti++)
+				;
+		if (ti == v->n_types) {
+			/* not a type of this version (cannot happen): a
+			 * fresh table, keys by name */
+			lua_createtable(L, 0, (int)in->n_fields + 3);
+			lua_pushvalue(L, -1);
+			make_ro(L); /* proxy, event */
+			lua_insert(L, -2);
+			t = lua_gettop(L);
+			for (size_t i = 0; i < in->n_fields; i++) {
+				const script_kv *kv = &in->fields[i];
+				if (!kv->key || !kv->present)
+					continue;
+				push_field(L, kv);
+				lua_setfield(L, t, kv->key);
+			}
+		} else {
+			lua_rawgeti(L, T, CTX_TYPE(ti) + 1); /* proxy */
+			lua_rawgeti(L, T, CTX_TYPE(ti));     /* event */
+			lua_rawgeti(L, T, CTX_TYPE(ti) + 2); /* field names */
+			t = lua_gettop(L) - 1;
+			/* in->fields are the type's fields, in order */
+			for (size_t i = 0; i < in->n_fields; i++) {
+				const script_kv *kv = &in->fields[i];
+
+				lua_rawgeti(L, t + 1, (lua_Integer)i + 1);
+				if (kv->key && kv->present)
+					push_field(L, kv);
+				else
+					lua_pushnil(L);
+				lua_rawset(L, t);
+			}
+			lua_pop(L, 1);
 		}
-		set_str(L, "id", in->event_id);
-		set_str(L, "type", in->event_type);
-		set_str(L, "date", in->event_date);
-		make_ro(L);
-		lua_setfield(L, -2, "event");
+		kset_str(L, K, t, K_ID, in->event_id);
+		kset_str(L, K, t, K_TYPE, in->event_type);
+		kset_str(L, K, t, K_DATE, in->event_date);
+		lua_pop(L, 1);
+	} else {
+		lua_pushnil(L);
 	}
-	set_dec(L, "share", in->share);
+	kset(L, K, C, K_EVENT);
+	kset_dec(L, K, C, K_SHARE, in->share);
 
-	lua_createtable(L, 0, 6);
-	set_str(L, "id", in->person_id);
-	set_str(L, "name", in->person_name);
-	set_str(L, "level", in->person_level);
-	set_str(L, "team", in->person_team);
-	set_str(L, "currency", in->currency);
-	lua_pushinteger(L, in->minor);
-	lua_setfield(L, -2, "minor");
-	make_ro(L);
-	lua_setfield(L, -2, "person");
-
-	lua_createtable(L, 0, 7);
-	set_str(L, "name", in->period);
-	set_str(L, "start", in->period_start);
-	set_str(L, "end", in->period_end);
-	set_dec(L, "credited", in->credited);
-	set_dec(L, "earned", in->earned);
-	if (in->has_quota) {
-		set_dec(L, "quota", in->quota);
-		if (dec_div(&att, in->credited, in->quota, 6, DEC_HALF_EVEN) ==
-		    DEC_OK)
-			set_dec(L, "attainment", att);
-	}
-	make_ro(L);
-	lua_setfield(L, -2, "period");
+	/* person and period: filled when the script first reads them
+	 * (ctx_index): most scripts never do, and the two tables were a
+	 * tenth of a call */
+	sb->cur_in = in;
+	kset_str(L, K, C, K_PERSON, NULL);
+	kset_str(L, K, C, K_PERIOD, NULL);
 
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_params);
 	lua_rawgeti(L, -1, (lua_Integer)(r - sb->v->rules) + 1);
 	lua_remove(L, -2);
-	lua_setfield(L, -2, "params");
+	kset(L, K, C, K_PARAMS);
 
-	set_str(L, "rule", r->id);
-	make_ro(L);
+	kset_str(L, K, C, K_RULE, r->id);
+	lua_settop(L, T);
+	lua_rawgeti(L, T, CTX_CTX + 1); /* the ctx proxy */
+	lua_remove(L, T);
 }
 
 /* What a script may return. */
@@ -1139,9 +1460,21 @@ static const struct {
 /* The rule function, for messages about what it returned. */
 struct fninfo {
 	const char *src;
-	int line;
+	int fn;		/* stack index of the function: its line is looked
+			   up only for a message (lua_getinfo costs ~1,000
+			   instructions, a tenth of a small call) */
 	const char *name;
 };
+
+static int fn_line(lua_State *L, const struct fninfo *fi)
+{
+	lua_Debug ar;
+
+	lua_pushvalue(L, fi->fn);
+	if (!lua_getinfo(L, ">S", &ar))
+		return 0;
+	return ar.linedefined > 0 ? ar.linedefined : 0;
+}
 
 /* Raises "src:line: fn returned ...: <fmt>". item > 0 numbers the
  * decision in a list. */
@@ -1150,13 +1483,15 @@ static int ret_error(lua_State *L, const struct fninfo *fi, lua_Integer item,
 {
 	va_list ap;
 
+	int line = fn_line(L, fi);
+
 	if (item > 0)
 		lua_pushfstring(L, "%s:%d: %s returned a bad decision #%I: ",
-				fi->src, fi->line, fi->name, item);
+				fi->src, line, fi->name, item);
 	else
 		lua_pushfstring(L,
 				"%s:%d: %s returned a bad decision: ", fi->src,
-				fi->line, fi->name);
+				line, fi->name);
 	va_start(ap, fmt);
 	lua_pushvfstring(L, fmt, ap);
 	va_end(ap);
@@ -1287,7 +1622,7 @@ static void normalize_one(lua_State *L, int t, const struct fninfo *fi,
 
 /* Turns what the rule function returned (at res) into a list of
  * normalized decisions, pushed on the stack. */
-static void normalize(lua_State *L, int res, const struct fninfo *fi)
+__attribute__((noinline)) static void normalize(lua_State *L, int res, const struct fninfo *fi)
 {
 	lua_Integer n, i, count = 0;
 	int out;
@@ -1336,7 +1671,6 @@ static int call_main(lua_State *L)
 	const rule *r = a->r;
 	const char *src = a->sb->short_src[r->script];
 	struct fninfo fi;
-	lua_Debug ar;
 
 	lua_settop(L, 0);
 	lua_createtable(L, 0, 4); /* 1: the environment */
@@ -1365,15 +1699,14 @@ static int call_main(lua_State *L)
 	if (!a->in)
 		return 0;
 
-	lua_pushvalue(L, 2);
-	lua_getinfo(L, ">S", &ar);
 	fi.src = src;
-	fi.line = ar.linedefined > 0 ? ar.linedefined : 0;
+	fi.fn = 2;
 	fi.name = r->function;
 
+	lua_pushvalue(L, 2);
 	push_ctx(L, a->sb, a->in);
-	lua_call(L, 1, 1); /* 2: the result */
-	normalize(L, 2, &fi);
+	lua_call(L, 1, 1); /* 3: the result */
+	normalize(L, 3, &fi);
 	return 1;
 }
 
@@ -1410,6 +1743,7 @@ static void limits_end(sandbox *sb, const rule *r)
 
 	lua_sethook(L, NULL, 0, 0);
 	sb->in_call = false;
+	sb->cur_in = NULL;
 	sb->cap = SIZE_MAX;
 	lua_settop(L, 0);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &key_chunks);
@@ -1544,6 +1878,11 @@ void sandbox_destroy(sandbox *sb)
 		return;
 	if (sb->L)
 		lua_close(sb->L);
+	while (sb->chunks) {
+		struct pool_chunk *next = sb->chunks->next;
+		free(sb->chunks);
+		sb->chunks = next;
+	}
 	free(sb->short_src);
 	free(sb);
 }

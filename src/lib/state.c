@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "conduct.h"
+#include "plans.h"
 
 #define STATE_FORMAT "incentive-state"
 #define STATE_VERSION 1
@@ -306,6 +307,14 @@ int state_save(const evaluator *e, const char *path, char **err)
 		push(&S, duties, x);
 	}
 	put(&S, root, "deals", save_deals(&S, e));
+	{
+		/* draw balances and what later events of a deal need (plans.c) */
+		json_object *pj = NULL;
+		if (plans_state_save(eval_plans(e), &pj) != 0)
+			goto oom;
+		if (pj)
+			put(&S, root, "plans", pj);
+	}
 	if (S.oom)
 		goto oom;
 
@@ -872,6 +881,15 @@ int state_load(evaluator *e, const char *path, char **err)
 		if (!load_deal(&L, json_object_array_get_idx(a, i), at))
 			goto done;
 	}
+	{
+		/* pay plans (plans.c) */
+		char *perr = NULL;
+		if (plans_state_load(eval_plans(e), member(root, "plans"), &perr) != 0) {
+			bad(&L, "", "%s", perr ? perr : "plans: cannot load");
+			free(perr);
+			goto done;
+		}
+	}
 	/* the clock and the resume point */
 	date_t clock = 0, from = 0;
 	bool has_clock = member(root, "clock_start") != NULL;
@@ -908,6 +926,15 @@ done:
 		return L.rc ? L.rc : INC_EINPUT;
 	}
 	return 0;
+}
+
+bool state_last_closed(const evaluator *e, int32_t *out)
+{
+	const cc_state *c = eval_cc(e);
+	if (!c->resumed)
+		return false;
+	*out = c->last_closed;
+	return true;
 }
 
 /* ---- the deal ids, for the input reader -------------------------------------- */

@@ -36,6 +36,9 @@ bool state_ids_find(void *ud, const char *id, size_t len, uint32_t *type_slot,
 		    date_t *date);
 void state_ids_free(state_ids *s);
 
+/* The last period closed by the state loaded into e, when there is one. */
+bool state_last_closed(const evaluator *e, int32_t *out);
+
 /* Loads the state in path into e (after eval_create, before any event).
  * Returns 0, INC_EINPUT with *err naming the file and what is wrong in
  * it, or INC_ERROR. */

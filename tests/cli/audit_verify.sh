@@ -124,7 +124,8 @@ cp "$DB" "$TMP/damaged.db"
 python3 - "$TMP/damaged.db" <<'PY'
 import sys
 p = sys.argv[1]; b = bytearray(open(p, "rb").read())
-page = int.from_bytes(b[16:18], "big") or 65536
+page = int.from_bytes(b[16:18], "big")
+page = 65536 if page == 1 else page   # the header says 1 for 65536
 for n in range(2, len(b) // page):
     off = n * page
     if b[off] in (0x0d, 0x05):      # a table b-tree page

@@ -73,6 +73,15 @@ mkdir -p "$TMP/none/scripts"
 expect_status "no versions" 1 "$INCENTIVE" check "$TMP/none"
 expect_grep "no versions message" "$TMP/none: no policy files (*.yaml, *.yml) in '$TMP/none'" "$TMP/err"
 expect_grep "no versions hint" "  hint: each version of a policy is a .yaml file" "$TMP/err"
+# files too large to keep in the repository: a version file over 16 MiB,
+# and a scalar over 1 MiB
+mkdir -p "$TMP/big" "$TMP/long"
+truncate -s 17M "$TMP/big/policy.yaml"
+expect_status "file too large" 1 "$INCENTIVE" check "$TMP/big"
+expect_grep "file too large message" "$TMP/big/policy.yaml: file larger than 16 MiB (17825792 bytes)" "$TMP/err"
+{ printf 'policy: '; head -c 1100000 /dev/zero | tr '\0' x; printf '\n'; } > "$TMP/long/policy.yaml"
+expect_status "scalar too long" 1 "$INCENTIVE" check "$TMP/long"
+expect_grep "scalar too long message" "$TMP/long/policy.yaml:1:9: scalar longer than 1 MiB" "$TMP/err"
 # usage errors exit 2
 expect_status "no policy" 2 "$INCENTIVE" check
 expect_status "help" 0 "$INCENTIVE" check --help

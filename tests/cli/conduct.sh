@@ -68,6 +68,11 @@ expect_grep "overlap counted" "already closed by --state-in 9 (not evaluated)" "
 tail -n +2 "$TMP/o4.csv" | cut -d, -f2- > "$TMP/d.txt"
 cmp -s "$TMP/c.txt" "$TMP/d.txt" && pass || fail "resuming over the whole input differs from runs 2 and 3"
 
+# a --period the state already closed is refused, not silently empty
+expect_status "period already closed" 1 "$INCENTIVE" run "${base[@]}" --events $G/events.csv \
+  --state-in "$TMP/s2.json" --period 2024-Q2
+expect_grep "period closed msg" "--period 2024-Q2 was already decided by the run that saved $TMP/s2.json (it closed up to 2024-Q3)" "$TMP/err"
+
 # ---- a bad state is refused with the place of the problem ---------------
 sed 's/"2024-03-22"/"2024-02-30"/' "$TMP/s1.json" > "$TMP/bad.json"
 expect_status "bad state" 1 "$INCENTIVE" run "${base[@]}" --events "$TMP/r2.csv" --state-in "$TMP/bad.json"

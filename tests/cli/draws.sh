@@ -18,6 +18,21 @@ expect_eq "write off" "p5 left on 2026-03-10: the draw balance of 1,333.33 is wr
 expect_status "period Q2" 0 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv --events $G/events.csv --period 2026-Q2 --format csv
 expect_grep "Q2 recovery from the Q1 balance" "p1,draw_recovery,-1000.00" "$TMP/out"
 expect_no_grep "no Q1 decisions" "2026-Q1" "$TMP/out"
+# quarter by quarter, carrying the state (--state-out, --state-in): the
+# same decisions as one run over the three quarters
+head -1 $G/events.csv > "$TMP/h.csv"
+for q in 1 2 3; do cp "$TMP/h.csv" "$TMP/q$q.csv"; done
+grep ',2026-0[1-3]-' $G/events.csv >> "$TMP/q1.csv"
+grep ',2026-0[4-6]-' $G/events.csv >> "$TMP/q2.csv"
+grep ',2026-0[7-9]-' $G/events.csv >> "$TMP/q3.csv"
+s=(--policy $G/policy.yaml --people $G/people.csv --format csv --quiet)
+"$INCENTIVE" run "${s[@]}" --events "$TMP/q1.csv" --state-out "$TMP/s1.json" > "$TMP/o1.csv" &&
+"$INCENTIVE" run "${s[@]}" --events "$TMP/q2.csv" --state-in "$TMP/s1.json" --state-out "$TMP/s2.json" > "$TMP/o2.csv" &&
+"$INCENTIVE" run "${s[@]}" --events "$TMP/q3.csv" --state-in "$TMP/s2.json" > "$TMP/o3.csv" && pass || fail "quarterly runs"
+expect_grep "balance in the state" '"balance": "1033.33"' "$TMP/s1.json"
+for i in 1 2 3; do tail -n +2 "$TMP/o$i.csv"; done | cut -d, -f2-8 > "$TMP/split.txt"
+tail -n +2 "$TMP/d.csv" | cut -d, -f2-8 > "$TMP/whole.txt"
+cmp -s "$TMP/split.txt" "$TMP/whole.txt" && pass || fail "quarterly runs differ from one run"
 # jsonl: the balance is in the detail
 expect_status "jsonl" 0 "$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv --events $G/events.csv --format jsonl --quiet
 expect_grep "balance detail" '"kind":"draw_balance","amount":null,"currency":null' "$TMP/out"

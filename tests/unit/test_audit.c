@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
@@ -167,6 +168,101 @@ static void test_hex(void **state)
 	assert_int_equal(hex_decode(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015aG"), -1);
 }
 
+/* The policy of tests/golden/basic loaded from its files in memory is the
+ * same policy: same hash, versions and rule locations (the snapshot that
+ * replay and explain load). */
+static void test_policy_from_memory(void **state)
+{
+	(void)state;
+	inc_policy *disk = NULL, *mem = NULL;
+	inc_policy_file_info f, files[8];
+	inc_rule_info ri;
+	char *err = NULL;
+	size_t n;
+
+	assert_int_equal(inc_policy_load(&disk, SRCDIR "/tests/golden/basic/policy.yaml", NULL,
+					 NULL, &err), 0);
+	n = inc_policy_file_count(disk);
+	assert_int_equal(n, 1); /* one version file, no script */
+	assert_int_equal(inc_policy_file(disk, 0, &f), 0);
+	assert_string_equal(f.path, "policy.yaml");
+	assert_int_equal(f.is_script, 0);
+	assert_int_equal(inc_policy_file(disk, 1, &f), INC_ENOTFOUND);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(inc_policy_file(disk, i, &files[i]), 0);
+	assert_int_equal(inc_policy_load_memory(&mem, "", files, n, NULL, NULL, &err), 0);
+	assert_string_equal(inc_policy_hash(mem), inc_policy_hash(disk));
+	assert_int_equal(inc_policy_version_count(mem), 1);
+	/* `  - id: comm` is line 24 of the file, the map starts at column 5 */
+	assert_int_equal(inc_policy_rule_info(mem, "g1", "comm", &ri), 0);
+	assert_string_equal(ri.file, "policy.yaml");
+	assert_int_equal(ri.line, 24);
+	assert_int_equal(ri.column, 5);
+	assert_string_equal(ri.kind, "commission");
+	assert_string_equal(ri.effective, "2026-01-01");
+	assert_int_equal(inc_policy_rule_info(mem, "g1", "nope", &ri), INC_ENOTFOUND);
+	assert_int_equal(inc_policy_rule_info(mem, NULL, "claw", &ri), 0);
+	assert_string_equal(ri.kind, "clawback");
+	inc_policy_destroy(mem);
+	mem = NULL;
+
+	/* one byte more is another policy; no version file is an error */
+	char *copy = malloc(files[0].len + 2);
+	assert_non_null(copy);
+	memcpy(copy, files[0].bytes, files[0].len);
+	copy[files[0].len] = '\n';
+	inc_policy_file_info changed = files[0];
+	changed.bytes = copy;
+	changed.len = files[0].len + 1;
+	assert_int_equal(inc_policy_load_memory(&mem, "", &changed, 1, NULL, NULL, &err), 0);
+	assert_string_not_equal(inc_policy_hash(mem), inc_policy_hash(disk));
+	inc_policy_destroy(mem);
+	mem = NULL;
+	changed.is_script = 1;
+	assert_int_equal(inc_policy_load_memory(&mem, "", &changed, 1, NULL, NULL, &err),
+			 INC_EPOLICY);
+	free(copy);
+	free(err);
+	inc_policy_destroy(disk);
+}
+
+/* A directory policy with a Lua script: the script is a file of the
+ * policy, marked as a script, and loads from memory. */
+static void test_policy_with_script_from_memory(void **state)
+{
+	(void)state;
+	inc_policy *disk = NULL, *mem = NULL;
+	inc_policy_file_info files[16];
+	size_t n, scripts = 0;
+	char *err = NULL;
+
+	assert_int_equal(inc_policy_load(&disk, SRCDIR "/rules", NULL, NULL, &err), 0);
+	n = inc_policy_file_count(disk);
+	assert_true(n >= 2 && n <= 16);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(inc_policy_file(disk, i, &files[i]), 0);
+		scripts += (size_t)files[i].is_script;
+		if (i)	/* sorted by path */
+			assert_true(strcmp(files[i - 1].path, files[i].path) < 0);
+	}
+	assert_true(scripts >= 1);
+	assert_int_equal(inc_policy_load_memory(&mem, "rules", files, n, NULL, NULL, &err), 0);
+	assert_string_equal(inc_policy_hash(mem), inc_policy_hash(disk));
+	assert_int_equal(inc_policy_version_count(mem), inc_policy_version_count(disk));
+	/* a script missing from the set is reported, not read from disk */
+	inc_policy_destroy(mem);
+	mem = NULL;
+	inc_policy_file_info fewer[16];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!files[i].is_script)
+			fewer[k++] = files[i];
+	assert_int_equal(inc_policy_load_memory(&mem, "rules", fewer, k, NULL, NULL, &err),
+			 INC_EPOLICY);
+	free(err);
+	inc_policy_destroy(disk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +271,8 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_null_is_not_empty),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_policy_from_memory),
+		cmocka_unit_test(test_policy_with_script_from_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,6 +211,14 @@ static const char *const broken[] = {
     "not-regular-file",
     "empty-version",
     "script-path",
+    "conduct-errors",
+    "careers-errors",
+    "discipline-errors",
+    "discipline-errors-2",
+    "no-ladder",
+    "plans-errors",
+    "input-errors",
+    "yaml-refusals",
 };
 #define N_BROKEN (sizeof broken / sizeof *broken)
 

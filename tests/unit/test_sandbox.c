@@ -901,6 +901,68 @@ static void set_param(param *p, param_type t, const char *key, const char *text)
 		p->u.i = atoi(text);
 }
 
+/* Work that happens inside one call, where the count hook does not run
+ * (found by tests/cli/hostile_lua.sh and the fuzzer, issue 9): a message
+ * handler called for the budget error itself ran inside the hook with
+ * hooks off, and Lua's pattern matcher backtracks in C. */
+static void test_work_inside_one_call(void **state)
+{
+	(void)state;
+	/* the handler loops after the budget error: stopped, not hung */
+	expect_fail("function rule(ctx)\n"
+		    "  xpcall(function() while true do end end,\n"
+		    "         function(m) while true do end end)\n"
+		    "end\n",
+		    INC_ELIMIT, "rule r1: scripts/x1.lua:2: ",
+		    "instruction budget of 1000000 exceeded");
+	/* an ordinary error, then a handler that never ends */
+	expect_fail("function rule(ctx)\n"
+		    "  xpcall(error, function(m) while true do end end)\n"
+		    "end\n",
+		    INC_ELIMIT, "rule r1: scripts/x1.lua:2: ",
+		    "instruction budget of 1000000 exceeded");
+	/* ".-" six times over 20,000 characters would backtrack for hours:
+	 * charged (about 20000^6 / 8 steps) before it starts */
+	expect_fail("function rule(ctx)\n"
+		    "  local s = string.rep('a', 20000)\n"
+		    "  return s:find('.-.-.-.-.-.-b')\n"
+		    "end\n",
+		    INC_ELIMIT, "rule r1: scripts/x1.lua:3: ",
+		    "instruction budget of 1000000 exceeded");
+	expect_fail("function rule(ctx)\n"
+		    "  for w in string.gmatch(string.rep(' ', 20000), '%s*%s*x') do end\n"
+		    "end\n",
+		    INC_ELIMIT, "rule r1: scripts/x1.lua:2: ",
+		    "instruction budget of 1000000 exceeded");
+}
+
+/* Everyday patterns still work, with the results Lua gives. */
+static void test_patterns_still_work(void **state)
+{
+	fx f;
+	script_output out = {NULL, 0};
+	const script_decision *d;
+
+	(void)state;
+	d = expect_one(
+	    &f,
+	    "function rule(ctx)\n"
+	    "  local a, b = ctx.event.product:match('^(%u+)%-(%u+)%-%d+$')\n"
+	    "  local n = 0\n"
+	    "  for w in ('a,b,,c'):gmatch('[^,]+') do n = n + 1 end\n"
+	    "  local s, k = ('x  y   z'):gsub('%s+', ' ')\n"
+	    "  local i = string.find('a.b', '.', 1, true)\n"
+	    "  return {kind = 'bonus', amount = 1,\n"
+	    "          reason = a .. b .. n .. s .. k .. i}\n"
+	    "end\n",
+	    &out);
+	/* SW-ENT-100: SW and ENT; 3 non-empty items; "x y z" after 2
+	 * replacements; the plain '.' is at 2 */
+	assert_string_equal(d->reason, "SWENT3x y z22");
+	script_output_clear(&out);
+	fx_done(&f);
+}
+
 static void test_doc_examples(void **state)
 {
 	fx f;
@@ -1010,6 +1072,8 @@ int main(void)
 	    cmocka_unit_test(test_pairs_sorted),
 	    cmocka_unit_test(test_syntax_errors),
 	    cmocka_unit_test(test_doc_examples),
+	    cmocka_unit_test(test_work_inside_one_call),
+	    cmocka_unit_test(test_patterns_still_work),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
