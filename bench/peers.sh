@@ -11,7 +11,7 @@
 #                   harness runs each peer once at >= 1M events)
 #   SHARED=../shared/bench/peers   the harness, used as it is
 #   WORK=bench/out/peers           its writable copy (data, outputs)
-#   INCENTIVE=build-release/incentive
+#   INCENTIVE=build-bench/incentive
 # Needs what the harness needs (its README): gcc, libpcre2-dev, lua5.4,
 # clips, time, python3, Node 20 (npm installs the pinned engines).
 #
@@ -29,7 +29,7 @@ work=${WORK:-$root/bench/out/peers}
 PEERS=${PEERS:-"c lua zen-loop zen-event jre clips"}
 OURS=${OURS:-"declarative lua declarative+audit"}
 REPS=${REPS:-1}
-bin=${INCENTIVE:-$root/build-release/incentive}
+bin=${INCENTIVE:-$root/build-bench/incentive}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000000)
 
@@ -38,9 +38,9 @@ mkdir -p "$work"
 cp -r "$shared/." "$work/"
 chmod -R u+w "$work"
 if [ ! -x "$bin" ]; then
-  [ -d "$root/build-release" ] || meson setup "$root/build-release" --buildtype=release >/dev/null
-  meson compile -C "$root/build-release" >/dev/null
-  bin=$root/build-release/incentive
+  [ -d "$root/build-bench" ] || meson setup "$root/build-bench" --buildtype=release -Doptimization=2 >/dev/null
+  meson compile -C "$root/build-bench" >/dev/null
+  bin=$root/build-bench/incentive
 fi
 if [ ! -d "$work/node_modules/@gorules/zen-engine" ]; then
   # the lock file lacks other platforms' optional packages: `npm ci`

@@ -592,6 +592,10 @@ INC_API int inc_statement_line_at(const inc_statement *s, size_t i,
 INC_API int inc_statement_total_at(const inc_statement *s, size_t i,
 				   const char **kind, const char **amount,
 				   int *is_hold);
+/* Balances carried to the next period (a draw to recover, the rest of a
+ * fine): "draw_balance (new-hire-draw)" and its last amount, in order. */
+INC_API int inc_statement_balance_at(const inc_statement *s, size_t i,
+				     const char **what, const char **amount);
 
 /* ---- Result tables (`incentive simulate`, `incentive doc`) ------------- */
 

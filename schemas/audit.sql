@@ -104,12 +104,13 @@ CREATE TABLE runs (
 );
 
 -- The input files of each run, in the order given.  role: 'people',
--- 'quotas' or 'events'.  stored: 1 when the bytes are in blobs (people and
--- quotas; events are stored one by one in `events`).
+-- 'quotas', 'rates' (exchange rates), 'state' (--state-in: the carried
+-- state of an earlier run) or 'events'.  stored: 1 when the bytes are in
+-- blobs (every role but events, which are stored one by one in `events`).
 CREATE TABLE run_inputs (
 	run INTEGER NOT NULL,
 	n INTEGER NOT NULL,
-	role TEXT NOT NULL CHECK (role IN ('people', 'quotas', 'events')),
+	role TEXT NOT NULL CHECK (role IN ('people', 'quotas', 'rates', 'state', 'events')),
 	path TEXT NOT NULL,
 	size INTEGER NOT NULL,
 	sha256 TEXT NOT NULL,

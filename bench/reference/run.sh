@@ -6,7 +6,7 @@
 #   VARIANT   declarative (rules only) or lua (per-event logic in a script)
 #   EVENTS    the harness's events (id,date,rep,region,sku,type,amount)
 #   OUT       the harness's output: one line per event, then one per rep
-# Environment: INCENTIVE (the binary; default: build-release/incentive,
+# Environment: INCENTIVE (the binary; default: build-bench/incentive,
 # built when missing), AUDIT=FILE (also record the run in an audit
 # database), THREADS=1 (one thread; the output is the same).
 #
@@ -20,10 +20,10 @@ root=$(cd "$here/../.." && pwd)
 [ $# -eq 3 ] || { echo "usage: $0 declarative|lua EVENTS.csv OUT.csv" >&2; exit 2; }
 variant=$1 events=$2 out=$3
 case $variant in declarative|lua) ;; *) echo "$0: VARIANT is declarative or lua" >&2; exit 2 ;; esac
-bin=${INCENTIVE:-$root/build-release/incentive}
+bin=${INCENTIVE:-$root/build-bench/incentive}
 if [ ! -x "$bin" ]; then
-  [ -d "$root/build-release" ] || meson setup "$root/build-release" --buildtype=release >/dev/null
-  meson compile -C "$root/build-release" >/dev/null
+  [ -d "$root/build-bench" ] || meson setup "$root/build-bench" --buildtype=release -Doptimization=2 >/dev/null
+  meson compile -C "$root/build-bench" >/dev/null
 fi
 extra=()
 [ -n "${AUDIT:-}" ] && extra+=(--audit "$AUDIT")

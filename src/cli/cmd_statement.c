@@ -132,6 +132,9 @@ static void write_table(FILE *f, const inc_statement *s)
 			"already paid", grouped(b, sizeof b, in->paid_before));
 	fprintf(f, "  %-24s %16s %s\n", "payable by this run", grouped(b, sizeof b, in->payable),
 		in->currency);
+	for (size_t i = 0; inc_statement_balance_at(s, i, &k, &amt) == 0; i++)
+		fprintf(f, "%s  %-32s %16s\n", i ? "" : "\nBalances carried to the next period\n", k,
+			grouped(b, sizeof b, amt));
 }
 
 static void write_csv(FILE *f, const inc_statement *s)
@@ -256,7 +259,21 @@ static void write_html(FILE *f, const inc_statement *s)
 	html(f, grouped(b, sizeof b, in->payable));
 	fputc(' ', f);
 	html(f, in->currency);
-	fputs("</td></tr>\n</table>\n<p class=\"foot\">Policy ", f);
+	fputs("</td></tr>\n</table>\n", f);
+	for (size_t i = 0; inc_statement_balance_at(s, i, &k, &amt) == 0; i++) {
+		if (i == 0)
+			fputs("<table class=\"sum\">\n<tr><th>Balances carried to the next period</th>"
+			      "<th class=\"num\">Amount</th></tr>\n",
+			      f);
+		fputs("<tr><td>", f);
+		html(f, k);
+		fputs("</td><td class=\"num\">", f);
+		html(f, grouped(b, sizeof b, amt));
+		fputs("</td></tr>\n", f);
+	}
+	if (inc_statement_balance_at(s, 0, &k, &amt) == 0)
+		fputs("</table>\n", f);
+	fputs("<p class=\"foot\">Policy ", f);
 	html(f, in->policy_name);
 	fputs(" (sha256 ", f);
 	html(f, in->policy);

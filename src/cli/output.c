@@ -110,13 +110,41 @@ static bool csv_special(unsigned char c)
 	return c == ',' || c == '"' || c == '\n' || c == '\r';
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Nonzero when some byte of w equals c (the zero-byte test of x = w ^ c:
+ * exact as a yes/no, which is all it is used for). */
+static uint64_t bytes_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (ONES * c);
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Whether s[0, n) holds a byte that needs quotes: eight bytes at a time
+ * (reasons are long and a byte-at-a-time loop was a tenth of a run). */
+static bool csv_needs_quotes(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (bytes_eq(w, ',') | bytes_eq(w, '"') | bytes_eq(w, '\n') |
+		    bytes_eq(w, '\r'))
+			return true;
+	}
+	for (; i < n; i++)
+		if (csv_special((unsigned char)s[i]))
+			return true;
+	return false;
+}
+
 static void csv_field(out_writer *w, const char *s)
 {
 	size_t n = strlen(s), i;
 
-	for (i = 0; i < n && !csv_special((unsigned char)s[i]); i++)
-		;
-	if (i == n) {
+	if (!csv_needs_quotes(s, n)) {
 		put(w, s, n);
 		return;
 	}
@@ -125,10 +153,16 @@ static void csv_field(out_writer *w, const char *s)
 		return;
 	char *p = w->buf + w->len;
 	*p++ = '"';
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"')
-			*p++ = '"';
-		*p++ = s[i];
+	if (!memchr(s, '"', n)) {
+		/* the usual case (a comma in an amount): one copy */
+		memcpy(p, s, n);
+		p += n;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (s[i] == '"')
+				*p++ = '"';
+			*p++ = s[i];
+		}
 	}
 	*p++ = '"';
 	w->len = (size_t)(p - w->buf);

@@ -100,9 +100,10 @@ static int create_schema(inc_audit *a)
 	char sql[160];
 	int rc;
 
-	/* settings that only take effect before the first table: big pages,
-	 * as a run appends hundreds of megabytes in one transaction */
-	if ((rc = audit_exec(a, "PRAGMA page_size = 65536")) != 0)
+	/* settings that only take effect before the first table (64 KiB
+	 * pages save about a tenth of SQLite's time on a big run, but make
+	 * a small database eight times bigger: 8 KiB) */
+	if ((rc = audit_exec(a, "PRAGMA page_size = 8192")) != 0)
 		return rc;
 	if ((rc = audit_exec(a, "PRAGMA journal_mode = WAL")) != 0)
 		return rc;
@@ -141,8 +142,11 @@ int inc_audit_open(inc_audit **out, const char *path, int mode,
 
 	if (errmsg_out)
 		*errmsg_out = NULL;
-	if (!a)
+	if (!a) {
+		if (errmsg_out)
+			*errmsg_out = strdup("out of memory");
 		return INC_ERROR;
+	}
 	a->mode = mode;
 	a->path = strdup(path);
 	if (!a->path)
@@ -207,8 +211,9 @@ int inc_audit_open(inc_audit **out, const char *path, int mode,
 		rc = audit_exec(a, "PRAGMA query_only = 1");
 done:
 	if (rc) {
+		/* no message: one could not be allocated */
 		if (errmsg_out)
-			*errmsg_out = a->errmsg ? strdup(a->errmsg) : NULL;
+			*errmsg_out = strdup(a->errmsg ? a->errmsg : "out of memory");
 		inc_audit_close(a);
 		return rc;
 	}

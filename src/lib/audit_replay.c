@@ -189,16 +189,21 @@ static int write_all(FILE *f, const void *p, size_t n)
 
 static void json_put(FILE *f, const char *s)
 {
+	const char *run = s;
+
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		fwrite(run, 1, (size_t)(s - run), f);
+		run = s + 1;
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
 		else
-			fputc(c, f);
+			fprintf(f, "\\u%04x", c);
 	}
+	fwrite(run, 1, (size_t)(s - run), f);
 	fputc('"', f);
 }
 

@@ -117,7 +117,19 @@ static const label labels[] = {
     {"spiff_total", "SPIFF for the deal", V_MONEY},
     {"paid_before", "paid under this rule earlier in the period", V_MONEY},
     {"cap", "cap per period", V_MONEY},
-    {"earned", "earned under the capped rules", V_MONEY},
+    {"earned", "earned this period (under the rules concerned)", V_MONEY},
+    {"guaranteed", "guaranteed pay for the period (draw)", V_MONEY},
+    {"balance_before", "draw balance before", V_MONEY},
+    {"balance", "balance carried to the next period", V_MONEY},
+    {"held_rule", "payments held of rule", V_TEXT},
+    {"held_total", "held so far", V_MONEY},
+    {"released", "released", V_MONEY},
+    {"since", "held since", V_TEXT},
+    {"fine", "fine", V_MONEY},
+    {"deducted", "deducted this period", V_MONEY},
+    {"carried", "carried to the next period", V_MONEY},
+    {"limit", "deduction limit per period", V_MONEY},
+    {"report", "reporting person (override)", V_TEXT},
     {"max", "cap", V_MONEY},
     {"target", "target bonus", V_MONEY},
     {"band_from", "bonus band from (attainment)", V_PCT},
@@ -484,6 +496,13 @@ typedef struct st_total {
 	bool hold;
 } st_total;
 
+/* A balance carried to the next period (a draw to recover, a fine's
+ * rest): the last one of each kind and rule. */
+typedef struct st_balance {
+	const char *what;
+	const char *amount;
+} st_balance;
+
 struct inc_statement {
 	arena mem;
 	inc_statement_info info;
@@ -491,6 +510,8 @@ struct inc_statement {
 	size_t n_lines, cap_lines;
 	st_total *totals;
 	size_t n_totals;
+	st_balance balances[32];
+	size_t n_balances;
 };
 
 static char *dupa(inc_statement *s, const char *t)
@@ -646,6 +667,22 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 		} else {
 			l->tier = dupa(s, "");
 		}
+		if (dget(&d, "balance")) {
+			char what[200];
+			size_t k;
+			snprintf(what, sizeof what, "%s%s%s%s", kind, *l->rule ? " (" : "", l->rule,
+				 *l->rule ? ")" : "");
+			for (k = 0; k < s->n_balances; k++)
+				if (strcmp(s->balances[k].what, what) == 0)
+					break;
+			if (k < sizeof s->balances / sizeof *s->balances) {
+				if (k == s->n_balances) {
+					s->balances[k].what = dupa(s, what);
+					s->n_balances++;
+				}
+				s->balances[k].amount = dupa(s, dget(&d, "balance"));
+			}
+		}
 		detail_free(&d);
 		if (!l->id || !l->reason || !l->rate || !l->tier || !l->date) {
 			rc = INC_ERROR;
@@ -744,6 +781,16 @@ int inc_statement_line_at(const inc_statement *s, size_t i,
 	if (i >= s->n_lines)
 		return INC_ENOTFOUND;
 	*out = s->lines[i];
+	return 0;
+}
+
+int inc_statement_balance_at(const inc_statement *s, size_t i, const char **what,
+			     const char **amount)
+{
+	if (i >= s->n_balances)
+		return INC_ENOTFOUND;
+	*what = s->balances[i].what;
+	*amount = s->balances[i].amount;
 	return 0;
 }
 

@@ -863,9 +863,16 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		sqlite3_stmt *q = NULL;
 		if ((rc = audit_prepare(a, &q, "SELECT coalesce(max(run), 0) + 1 FROM runs")) != 0)
 			goto dberr;
-		if (sqlite3_step(q) == SQLITE_ROW)
+		int s = sqlite3_step(q);
+		if (s == SQLITE_ROW)
 			ar->run = sqlite3_column_int64(q, 0);
+		else
+			/* out of memory here rolls the transaction back: go on
+			 * and every write would commit alone, as run 0 */
+			rc = db_err(ar, "cannot number the run");
 		sqlite3_finalize(q);
+		if (rc)
+			goto done;
 	}
 	if ((rc = audit_ledger_tail(a, &ar->ledger_seq, ar->ledger_prev)) != 0 ||
 	    (rc = audit_chain_tail(a, "events", &ar->ev.count, ar->ev.head)) != 0 ||
@@ -895,6 +902,9 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 	if (ar->sync_ok && pthread_create(&ar->thread, NULL, writer_main, ar) == 0)
 		ar->thread_on = true;
 	a->recording = true;
+	/* the carried state an earlier run saved is an input like the others */
+	if (ro && ro->state_in && (rc = audit_run_input(ar, "state", ro->state_in)) != 0)
+		goto done;
 	*out = ar;
 	return 0;
 dberr:

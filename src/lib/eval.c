@@ -1924,18 +1924,25 @@ int eval_emit_extra(evaluator *e, const eval_extra *x, dec *rounded)
 	if (!e->emitting)
 		return 0;
 	sb_init(&out);
-	sb_putc(&out, '{');
-	if (x->has_amount) {
-		char b[72];
+	if (!e->want_detail) {
+		/* the sink does not use it: not built */
+	} else if (x->has_amount) {
 		static const char *const modes[] = {"half_up", "half_even", "down", "floor"};
-		dec_format(b, sizeof b, x->exact, 0, false);
-		sb_printf(&out, "\"exact\":\"%s\",\"rounding\":\"%s\",\"decimals\":\"%d\"",
-			  b, modes[x->version->rounding], who->minor);
+		fmt_puts(&out, "{\"exact\":\"");
+		fmt_sb_dec(&out, x->exact, 0, false);
+		fmt_puts(&out, "\",\"rounding\":\"");
+		fmt_puts(&out, modes[x->version->rounding]);
+		fmt_puts(&out, "\",\"decimals\":\"");
+		fmt_sb_i64(&out, who->minor);
+		fmt_putc(&out, '"');
 		sb_puts(&out, x->detail ? x->detail : "");
-	} else if (x->detail && x->detail[0] == ',') {
-		sb_puts(&out, x->detail + 1);
+		sb_putc(&out, '}');
+	} else {
+		sb_putc(&out, '{');
+		if (x->detail && x->detail[0] == ',')
+			sb_puts(&out, x->detail + 1);
+		sb_putc(&out, '}');
 	}
-	sb_putc(&out, '}');
 	if (out.oom) {
 		sb_finish(&out);
 		return fail(e, INC_ERROR, "out of memory");
@@ -2098,6 +2105,8 @@ dec eval_rule_paid(const evaluator *e, uint32_t pix, uint32_t slot)
 dec eval_earned(const evaluator *e, uint32_t pix) { return e->ps[pix].earned; }
 void eval_touch(evaluator *e, uint32_t pix) { touch(e, pix); }
 bool eval_emitting(const evaluator *e) { return e->emitting; }
+bool eval_wants_reason(const evaluator *e) { return e->want_reason; }
+bool eval_wants_detail(const evaluator *e) { return e->want_detail; }
 
 void eval_part(const evaluator *e, size_t k, uint32_t *pix, dec *pct,
 	       bool *skip)

@@ -163,6 +163,10 @@ dec eval_earned(const evaluator *e, uint32_t pix);
 void eval_touch(evaluator *e, uint32_t pix);
 /* Whether decisions of the period in progress are passed on. */
 bool eval_emitting(const evaluator *e);
+/* Whether the sink uses reasons / details (eval_config.omit_*): a module
+ * builds them only then (speed: bench/README.md). */
+bool eval_wants_reason(const evaluator *e);
+bool eval_wants_detail(const evaluator *e);
 /* Credited part k of the event in progress: person, percent, and whether
  * they earn nothing on it (dismissed). */
 void eval_part(const evaluator *e, size_t k, uint32_t *pix, dec *pct,

@@ -27,13 +27,13 @@ typedef enum step_kind {
 
 #define N_STEP_KINDS 5
 
-/* "verbal_warning" ... (also the decision kind), or NULL out of range. */
+/* "verbal_warning" ... (also the decision kind); "?" out of range. */
 static inline const char *step_kind_name(int k)
 {
 	static const char *const names[N_STEP_KINDS] = {
 	    "verbal_warning", "written_warning", "fine", "demotion",
 	    "dismissal"};
-	return k >= 0 && k < N_STEP_KINDS ? names[k] : NULL;
+	return k >= 0 && k < N_STEP_KINDS ? names[k] : "?";
 }
 
 /* A length of time: `12 months`, `2 years`, `90 days`.  Months and years

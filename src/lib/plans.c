@@ -23,6 +23,7 @@
  * Every figure is a `dec`; a decision is rounded once, by the evaluator.
  */
 #include "plans.h"
+#include "fmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,20 +208,30 @@ static void det(plans *pl, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* csv and table have no detail: not built (a fifth of a run) */
+	if (!eval_wants_detail(pl->e))
+		return;
 	sb_reset(&pl->tmp);
 	va_start(ap, fmt);
 	sb_vprintf(&pl->tmp, fmt, ap);
 	va_end(ap);
-	sb_printf(&pl->detail, ",\"%s\":\"", key);
+	fmt_append(&pl->detail, ",\"", 2);
+	fmt_puts(&pl->detail, key);
+	fmt_append(&pl->detail, "\":\"", 3);
 	json_text(&pl->detail, sb_cstr(&pl->tmp));
 	sb_putc(&pl->detail, '"');
 }
 
 static void det_dec(plans *pl, const char *key, dec d)
 {
-	char b[72];
-	dec_format(b, sizeof b, dec_normalize(d), 0, false);
-	det(pl, key, "%s", b);
+	if (!eval_wants_detail(pl->e))
+		return;
+	/* a number needs no JSON escaping and no format string */
+	fmt_append(&pl->detail, ",\"", 2);
+	fmt_puts(&pl->detail, key);
+	fmt_append(&pl->detail, "\":\"", 3);
+	fmt_sb_dec(&pl->detail, dec_normalize(d), 0, false);
+	fmt_putc(&pl->detail, '"');
 }
 
 static void begin(plans *pl)
@@ -1030,7 +1041,7 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 			 const event *ev, size_t n_parts)
 {
 	const plan_rule *p = r->plan;
-	char b1[64], b2[64], b3[64], b4[64];
+	char b3[64], b4[64];
 	int rc;
 
 	if (p->base_field < 0 || !ev->fields[p->base_field].present)
@@ -1086,16 +1097,24 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 			if (dec_mul(&pay, mbase, rate) != DEC_OK)
 				return arith(pl, r);
 			begin(pl);
-			sb_printf(&pl->reason, "%s override on %s credited to %s %s",
-				  pct(b1, sizeof b1, rate), money(b2, sizeof b2, base, rp->minor),
-				  rp->id, rp->name);
+			/* "2% override on 22,503.70 credited to p0140 Keiko Sato"
+			 * with appenders: overrides are a decision in three of a
+			 * run over the default policy, and printf a tenth of it */
+			fmt_sb_pct(&pl->reason, rate);
+			fmt_puts(&pl->reason, " override on ");
+			fmt_sb_money(&pl->reason, base, rp->minor);
+			fmt_puts(&pl->reason, " credited to ");
+			fmt_puts(&pl->reason, rp->id);
+			fmt_putc(&pl->reason, ' ');
+			fmt_puts(&pl->reason, rp->name);
 			if (n_parts > 1) {
 				dec_format(b3, sizeof b3, dec_normalize(share_pct), 0, false);
 				sb_printf(&pl->reason, " (%s%% of %s)", b3,
 					  money(b4, sizeof b4, ev->fields[p->base_field].v.u.d,
 						rp->minor));
 			}
-			sb_printf(&pl->reason, " on %.*s", (int)ev->id_len, ev->id);
+			fmt_puts(&pl->reason, " on ");
+			fmt_append(&pl->reason, ev->id, ev->id_len);
 			if (fx) {
 				char rs[72];
 				dec_format(rs, sizeof rs, fx_rate, 0, false);
@@ -1103,11 +1122,15 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 					  rp->currency, money(b4, sizeof b4, mbase, mp->minor),
 					  mp->currency, rs);
 			}
-			if (lv == 1)
-				sb_puts(&pl->reason, ": level 1, direct report");
-			else
-				sb_printf(&pl->reason, ": level %zu, through %s", lv,
-					  person_of(pl, (uint32_t)pl->mgr[rep])->id);
+			if (lv == 1) {
+				fmt_puts(&pl->reason, ": level 1, direct report");
+			} else {
+				fmt_puts(&pl->reason, ": level ");
+				fmt_sb_u64(&pl->reason, lv);
+				fmt_puts(&pl->reason, ", through ");
+				fmt_puts(&pl->reason,
+					 person_of(pl, (uint32_t)pl->mgr[rep])->id);
+			}
 			if (gone >= 0) {
 				char gd[11];
 				const person *gp = person_of(pl, (uint32_t)gone);
@@ -2354,7 +2377,7 @@ static bool jl_str(jloader *J, json_object *o, const char *key, const char **out
 
 static bool jl_dec(jloader *J, json_object *o, const char *key, dec *out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (!jl_str(J, o, key, &s))
 		return false;
 	if (dec_parse(out, s, strlen(s), false) != DEC_OK)
@@ -2364,7 +2387,7 @@ static bool jl_dec(jloader *J, json_object *o, const char *key, dec *out)
 
 static bool jl_date(jloader *J, json_object *o, const char *key, date_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (!jl_str(J, o, key, &s))
 		return false;
 	if (date_parse(out, s, strlen(s)) != 0)
@@ -2374,7 +2397,7 @@ static bool jl_date(jloader *J, json_object *o, const char *key, date_t *out)
 
 static bool jl_person(jloader *J, json_object *o, const char *key, uint32_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (!jl_str(J, o, key, &s))
 		return false;
 	int64_t pix = roster_find(J->pl->ro, s, strlen(s));
@@ -2386,7 +2409,7 @@ static bool jl_person(jloader *J, json_object *o, const char *key, uint32_t *out
 
 static bool jl_slot(jloader *J, json_object *o, const char *key, uint32_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (!jl_str(J, o, key, &s))
 		return false;
 	for (uint32_t i = 0; i < J->pl->policy->n_rule_slots; i++)
@@ -2418,7 +2441,7 @@ static const rule *rule_named(const inc_policy *p, const char *id, const char *l
 static bool load_plan_deal(jloader *J, json_object *x)
 {
 	plans *pl = J->pl;
-	const char *id, *s;
+	const char *id = NULL, *s = NULL;
 	json_object *o, *a;
 	date_t date;
 	dec total;
@@ -2497,7 +2520,7 @@ static bool load_plan_deal(jloader *J, json_object *x)
 		for (size_t k = 0; k < n; k++) {
 			json_object *y = json_object_array_get_idx(a, k);
 			povr *ov = &d->ovr[k];
-			uint32_t rep;
+			uint32_t rep = 0;
 			size_t len = strlen(J->at);
 			snprintf(J->at + len, sizeof J->at - len, ".overrides[%zu]", k);
 			if (!jl_person(J, y, "manager", &ov->mgr) || !jl_slot(J, y, "rule", &ov->slot) ||
@@ -2534,8 +2557,8 @@ int plans_state_load(plans *pl, struct json_object *o, char **err)
 		}
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			json_object *x = json_object_array_get_idx(a, i);
-			uint32_t pix, slot;
-			dec b;
+			uint32_t pix = 0, slot = 0;
+			dec b = dec_zero();
 			snprintf(J.at, sizeof J.at, "plans.draws[%zu]", i);
 			if (!jl_person(&J, x, "person", &pix) || !jl_slot(&J, x, "rule", &slot) ||
 			    !jl_dec(&J, x, "balance", &b))

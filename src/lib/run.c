@@ -12,6 +12,7 @@
 #include "eval.h"
 #include "fx.h"
 #include "input.h"
+#include "outq.h"
 #include "pipeline.h"
 #include "state.h"
 
@@ -50,6 +51,7 @@ struct inc_run {
 	inc_sink_fn sink;
 	void *sink_ud;
 	audit_run *audit; /* recorded (or replayed) in an audit database */
+	outq *outq;	  /* the sink thread, during execute (outq.h) */
 	fx_rates *rates;  /* --rates, or NULL */
 	currency_total totals[MAX_TOTALS];
 	size_t n_totals;
@@ -148,8 +150,10 @@ static int load_status(inc_run *r, int rc)
 /* The audit layer's failure as the run's. */
 static int audit_status(inc_run *r, int rc)
 {
-	if (rc && r->audit && audit_run_error(r->audit))
-		set_err(r, audit_run_error(r->audit));
+	if (rc && r->audit)
+		/* no message: the audit layer could not allocate one */
+		set_err(r, audit_run_error(r->audit) ? audit_run_error(r->audit)
+						      : "out of memory");
 	return rc;
 }
 
@@ -251,14 +255,14 @@ static void decision_id(char *out, uint64_t n)
 	*out = '\0';
 }
 
-static int emit(void *ud, const eval_decision *d)
+/* Writes a decision out and passes it to the audit record and the sink
+ * (on the sink thread when there is one). */
+static int deliver(inc_run *r, const eval_decision *d, uint64_t seq)
 {
-	inc_run *r = ud;
 	inc_decision out;
 	char id[32], amount[72];
 
-	r->stats.decisions++;
-	decision_id(id, r->stats.decisions);
+	decision_id(id, seq);
 	if (!r->have_period_text || r->period_of_text != d->period) {
 		period_format(r->period_text, r->policy->versions[0].period, d->period);
 		r->period_of_text = d->period;
@@ -279,10 +283,21 @@ static int emit(void *ud, const eval_decision *d)
 	out.reason = d->reason ? d->reason : "";
 	out.version = d->version ? d->version->label : "";
 	out.detail = d->detail ? d->detail : "{}";
-	count(r, d->kind, d->who->currency, d->has_amount, d->amount);
 	if (r->audit && audit_run_decision(r->audit, &out, d->has_amount, d->amount))
 		return -1;
 	return r->sink ? r->sink(r->sink_ud, &out) : 0;
+}
+
+static int emit(void *ud, const eval_decision *d)
+{
+	inc_run *r = ud;
+
+	r->stats.decisions++;
+	count(r, d->kind, d->who->currency, d->has_amount, d->amount);
+	/* with a sink thread the decision is written out there (outq.h) */
+	if (r->outq)
+		return outq_decision(r->outq, d, r->stats.decisions);
+	return deliver(r, d, r->stats.decisions);
 }
 
 /* A decision the audit layer adds (the adjustment lines of a locked
@@ -350,9 +365,8 @@ const inc_audit_run_info *inc_run_audit_info(const inc_run *r)
 	return r->audit ? audit_run_get_info(r->audit) : NULL;
 }
 
-static int figures(void *ud, const eval_totals *t)
+static int deliver_figures(inc_run *r, const eval_totals *t)
 {
-	inc_run *r = ud;
 	inc_period_figures f;
 	char credited[72], quo[72], earned[72];
 
@@ -372,6 +386,22 @@ static int figures(void *ud, const eval_totals *t)
 	f.quota = t->has_quota ? quo : NULL;
 	f.earned = earned;
 	return r->opts.period_figures(r->opts.period_figures_ud, &f);
+}
+
+static int figures(void *ud, const eval_totals *t)
+{
+	inc_run *r = ud;
+
+	return r->outq ? outq_figures(r->outq, t) : deliver_figures(r, t);
+}
+
+/* The sink thread's side of outq. */
+static int deliver_item(void *ud, const outq_item *it)
+{
+	inc_run *r = ud;
+
+	return it->figures ? deliver_figures(r, &it->t)
+			   : deliver(r, &it->d, it->seq);
 }
 
 static int cmp_totals(const void *a, const void *b)
@@ -486,6 +516,10 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 	if (r->opts.threads != 1 && r->stats.events_accepted >= PIPE_MIN_EVENTS &&
 	    evpipe_start(&pipe, src, r->policy) != 0)
 		pipe = NULL;
+	/* and writing the decisions out on a third (not with an audit
+	 * record, which keeps its own writer) */
+	if (pipe && !r->audit && r->sink && outq_start(&r->outq, deliver_item, r) != 0)
+		r->outq = NULL;
 	for (;;) {
 		const event *e = NULL;
 		rc = pipe ? evpipe_next(pipe, &e) : evsrc_next(src, &e);
@@ -514,6 +548,16 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		take_err(r, &err);
 		goto done;
 	}
+	/* every decision written out before the run counts as done */
+	if (r->outq) {
+		int q = outq_finish(r->outq);
+		r->outq = NULL;
+		if (q != 0) {
+			set_err(r, "output failed");
+			rc = INC_ERROR;
+			goto done;
+		}
+	}
 	if (r->audit) {
 		/* adjustment lines, then the run's record is committed */
 		rc = audit_run_finish(r->audit, &r->stats, emit_extra, r, &err);
@@ -538,6 +582,8 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 			   minor < 0 ? 0 : minor, false);
 	}
 done:
+	(void)outq_finish(r->outq); /* the run failed: waits for the thread */
+	r->outq = NULL;
 	evpipe_stop(pipe); /* before the source it reads */
 	free(err);
 	eval_destroy(ev);

@@ -106,6 +106,22 @@ class P(HTMLParser):
 p = P(); p.feed(open(sys.argv[1]).read())
 sys.exit(0 if p.ok and not p.stack else 1)
 PY
+# balances carried: a new hire's draw (guaranteed pay minus what was
+# earned, to recover later), from the sample company
+A=fixtures/acme
+expect_status "acme run" 0 "$INCENTIVE" run --policy rules --people $A/people.csv --quotas $A/quotas.csv \
+  --events $A/events.csv --events $A/events-eur.csv --rates $A/rates.csv \
+  --state-in $A/state-2025-Q4.json --audit "$TMP/acme.db" --format none --quiet
+who=$(q "$TMP/acme.db" "SELECT person FROM decisions WHERE kind = 'draw_balance' ORDER BY seq LIMIT 1")
+[ -n "$who" ] && pass || fail "acme has no draw balance"
+g=$(q "$TMP/acme.db" "SELECT json_extract(detail, '\$.guaranteed') || ' ' || json_extract(detail, '\$.earned') FROM decisions WHERE kind = 'draw' AND person = '$who'")
+want=$(python3 -c 'import sys; from decimal import Decimal as D; g, e = sys.argv[1:3]; print(f"{D(g) - D(e):,.2f}")' $g)
+expect_status "statement with a draw" 0 "$INCENTIVE" statement --audit "$TMP/acme.db" --person "$who"
+expect_grep "balances section" "Balances carried to the next period" "$TMP/out"
+grep -Eq "^  draw_balance \(new-hire-draw\) +$want\$" "$TMP/out" && pass || { fail "draw balance $want"; cat "$TMP/out" >&2; }
+expect_status "html with a draw" 0 "$INCENTIVE" statement --audit "$TMP/acme.db" --person "$who" --format html
+expect_grep "html balance" "<tr><td>draw_balance (new-hire-draw)</td><td class=\"num\">$want</td></tr>" "$TMP/out"
+
 expect_status "no such person" 1 "$INCENTIVE" statement --audit "$DB" --person zz
 expect_grep "no person message" "run 1 has no person 'zz'" "$TMP/err"
 expect_status "bad format" 2 "$INCENTIVE" statement --audit "$DB" --person a --format pdf

@@ -47,6 +47,19 @@ rm -rf "$TMP/gen"
 expect_status "replay generated" 0 "$INCENTIVE" replay --audit "$TMP/acme.db" 2
 expect_grep "generated identical" "identical" "$TMP/out"
 
+# every kind of input: exchange rates, euro deals and the carried state of
+# an earlier run (--state-in) are stored too, and replay uses them
+A=fixtures/acme
+expect_status "all inputs" 0 "$INCENTIVE" run --policy rules --people $A/people.csv --quotas $A/quotas.csv \
+  --events $A/events.csv --events $A/events-eur.csv --rates $A/rates.csv \
+  --state-in $A/state-2025-Q4.json --audit "$TMP/all.db" --format none --quiet
+expect_eq "inputs stored" "state|1 people|1 quotas|1 rates|1 events|0 events|0" \
+  "$(q "$TMP/all.db" "SELECT role || '|' || stored FROM run_inputs ORDER BY n" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "state stored byte for byte" "$(sha256sum < $A/state-2025-Q4.json | cut -d' ' -f1)" \
+  "$(q "$TMP/all.db" "SELECT b.sha256 FROM blobs b JOIN run_inputs i ON i.sha256 = b.sha256 WHERE i.role = 'state'")"
+expect_status "replay all inputs" 0 "$INCENTIVE" replay --audit "$TMP/all.db"
+expect_grep "all inputs identical" "identical" "$TMP/out"
+
 # a recorded decision altered (guards dropped): replay names it
 cp "$DB" "$TMP/t.db"
 drop_guards "$TMP/t.db"

@@ -8,6 +8,8 @@
 # bytecode, the string metatable, _ENV, and pattern matching that
 # backtracks inside one call.  Every run is under `timeout`.
 source "$(dirname "$0")/lib.sh"
+T=(timeout 60)
+[ -n "${INCENTIVE_UNDER_VALGRIND:-}" ] && T=(timeout 3000)
 mk() { # name, lua body -> $TMP/name/ policy dir
   local d=$TMP/$1; mkdir -p "$d/scripts"
   cat > "$d/policy.yaml" <<YAML
@@ -36,7 +38,7 @@ YAML
 }
 printf 'id,name,level,team,manager,hired,left,currency\np1,Pat,L1,,,2020-01-01,,USD\n' > "$TMP/people.csv"
 printf 'id,date,type,person,amount,product\ne1,2026-01-05,deal_closed,p1,1234.50,SW-ENT-1\n' > "$TMP/events.csv"
-runp() { timeout 60 "$INCENTIVE" run --policy "$TMP/$1" --people "$TMP/people.csv" \
+runp() { "${T[@]}" "$INCENTIVE" run --policy "$TMP/$1" --people "$TMP/people.csv" \
   --events "$TMP/events.csv" --format csv --out "$TMP/$1.out"; }
 
 hostile() { # name, line, expected message fragment, lua body
@@ -164,7 +166,7 @@ end'
 # --- a script file that is Lua bytecode is refused by check
 mk bytecode 'function pay(ctx) return nil end'
 printf '\033Lua\124\000\031\223\015\012\032\012\004\010\010x' > "$TMP/bytecode/scripts/guest.lua"
-expect_status "bytecode refused" 1 timeout 60 "$INCENTIVE" check "$TMP/bytecode"
+expect_status "bytecode refused" 1 "${T[@]}" "$INCENTIVE" check "$TMP/bytecode"
 expect_grep "bytecode says so" "scripts/guest.lua" "$TMP/err"
 expect_grep "bytecode why" "attempt to load a binary chunk" "$TMP/err"
 

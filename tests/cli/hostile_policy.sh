@@ -4,6 +4,7 @@
 # stalling the suite.  Large files are generated in $TMP and deleted.
 source "$(dirname "$0")/lib.sh"
 T=(timeout 60)
+[ -n "${INCENTIVE_UNDER_VALGRIND:-}" ] && T=(timeout 3000)
 G=tests/golden/basic
 P=$TMP/p
 mkdir -p "$P"

@@ -30,9 +30,9 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=(policy csv jsonl events dec sandbox)
 
-# Options every run uses: a hang of 10 s is a finding (a script or pattern
+# Options every run uses: a hang of 25 s is a finding (a script or pattern
 # escaped its limits), so is using more than 2 GiB.
-common=(-timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1)
+common=(-timeout=25 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

@@ -37,13 +37,20 @@
  * the plain build: blocks libcrypto allocates (OpenSSL caches what it
  * looks up and frees it at exit; ASan's reachability check covers them).
  *
- * Usage: test_oom [--quick] [--sticky-step K]
- *   --quick: every 7th N only, for a fast look; --sticky-step K: the pass
- *   where every allocation from N on fails tries every Kth N (the suite
- *   uses 4 to stay fast; the single-failure pass always tries every N).
+ * With --audit, every run is also recorded in an audit database (SQLite)
+ * that already holds the same run once: after each run the database must
+ * verify and hold the new run whole, or not at all.
+ *
+ * Usage: test_oom [--audit] [--quick] [--step K] [--sticky-step K2]
+ *   --quick: every 7th N only, for a fast look; --step K: every Kth N;
+ *   --sticky-step K2: the pass where every allocation from N on fails
+ *   tries every (K x K2)th N.  The suite runs every N alone and every 4th
+ *   from N on; with --audit (each run opens, writes and verifies a
+ *   database) every 5th alone and every 20th from N on.
  * Environment: OOM_FROM / OOM_TO restrict the range of N, OOM_STEP=k
  * tries every kth N only, OOM_VERBOSE=1 prints every run's outcome,
- * OOM_TRAP=N raises SIGTRAP where allocation N fails (for gdb).
+ * OOM_TRAP=N raises SIGTRAP where allocation N fails (for gdb), OOM_KEEP=1
+ * (with --audit) stops after the first pass and keeps the last database.
  */
 #include <dlfcn.h>
 #include <link.h>
@@ -56,6 +63,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "incentive.h"
 
@@ -428,13 +436,25 @@ typedef struct outcome {
 	char totals[256];
 } outcome;
 
+/* The audit database of --audit mode (NULL: runs are not recorded). */
+static const char *audit_db;
+
 static void run_all(outcome *o)
 {
 	inc_policy *p = NULL;
 	inc_run *r = NULL;
+	inc_audit *a = NULL;
 	char *err = NULL;
 
 	memset(o, 0, sizeof *o);
+	if (audit_db) {
+		o->step = "audit open";
+		o->rc = inc_audit_open(&a, audit_db, INC_AUDIT_WRITE, &err);
+		if (o->rc) {
+			snprintf(o->msg, sizeof o->msg, "%s", err ? err : "");
+			goto done;
+		}
+	}
 	o->step = "load";
 	o->rc = inc_policy_load(&p, FIX "policy.yaml", on_diag, &o->diag, &err);
 	if (o->rc) {
@@ -447,6 +467,11 @@ static void run_all(outcome *o)
 		if (!r) /* no handle to hold a message: the caller says it */
 			snprintf(o->msg, sizeof o->msg, "(no run)");
 		goto done;
+	}
+	if (a) {
+		o->step = "audit";
+		if ((o->rc = inc_run_set_audit(r, a, NULL)))
+			goto done;
 	}
 	o->step = "people";
 	if ((o->rc = inc_run_add_people(r, FIX "people.csv")))
@@ -473,7 +498,60 @@ done:
 		snprintf(o->msg, sizeof o->msg, "%s", inc_run_errmsg(r));
 	inc_run_destroy(r);
 	inc_policy_destroy(p);
+	inc_audit_close(a);
 	free(err);
+}
+
+/* --audit mode: copies `from` over `to` (and drops its journal files);
+ * the harness's own I/O, never failed. */
+static void copy_db(const char *from, const char *to)
+{
+	char buf[65536], side[600];
+	FILE *in, *out;
+	size_t n;
+	bool armed = oom.armed;
+
+	oom.armed = false;
+	for (const char *suf = "-wal"; suf; suf = strcmp(suf, "-wal") ? NULL : "-shm") {
+		snprintf(side, sizeof side, "%s%s", to, suf);
+		unlink(side);
+	}
+	in = fopen(from, "rb");
+	out = fopen(to, "wb");
+	if (!in || !out)
+		abort();
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			abort();
+	fclose(in);
+	if (fclose(out) != 0)
+		abort();
+	oom.armed = armed;
+}
+
+/* --audit mode: the database verifies and holds `runs` runs. */
+static int count_run(void *ud, const inc_audit_run_info *r)
+{
+	(void)r;
+	(*(int64_t *)ud)++;
+	return 0;
+}
+
+static const char *audit_problem(int64_t runs)
+{
+	inc_audit *a = NULL;
+	inc_audit_verify_summary sum;
+	int64_t n = 0;
+	const char *why = NULL;
+
+	if (inc_audit_open(&a, audit_db, INC_AUDIT_READ, NULL) != 0)
+		return "the database does not open";
+	if (inc_audit_verify(&sum, a, NULL, NULL, NULL) != 0)
+		why = "the database does not verify";
+	else if (inc_audit_list_runs(a, count_run, &n) != 0 || n != runs)
+		why = "the database does not hold the runs it should";
+	inc_audit_close(a);
+	return why;
 }
 
 static void outcome_free(outcome *o)
@@ -511,13 +589,19 @@ int main(int argc, char **argv)
 {
 	outcome ref, o;
 	bool quick = false;
-	unsigned long sticky_step = 1;
+	unsigned long sticky_step = 1, step_arg = 0;
+
+	static char base_db[512], work_db[512];
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--quick") == 0)
+		if (strcmp(argv[i], "--audit") == 0)
+			audit_db = work_db;
+		else if (strcmp(argv[i], "--quick") == 0)
 			quick = true;
 		else if (strcmp(argv[i], "--sticky-step") == 0 && i + 1 < argc)
 			sticky_step = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--step") == 0 && i + 1 < argc)
+			step_arg = strtoul(argv[++i], NULL, 10);
 	}
 	if (sticky_step == 0)
 		sticky_step = 1;
@@ -526,7 +610,9 @@ int main(int argc, char **argv)
 
 	if (getenv("OOM_TRAP"))
 		oom.trap = strtoul(getenv("OOM_TRAP"), NULL, 10);
-	if (getenv("OOM_STEP")) /* tests/valgrind.sh: a sample only */
+	if (step_arg)
+		step = step_arg;
+	if (getenv("OOM_STEP"))
 		step = strtoul(getenv("OOM_STEP"), NULL, 10);
 	if (step == 0)
 		step = 1;
@@ -538,9 +624,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "json_tokener_parse_ex not found\n");
 		return 1;
 	}
+	if (audit_db) {
+		/* a database that already holds the fixture's run once */
+		char dir[] = "/tmp/incentive-oom-XXXXXX";
+		if (!mkdtemp(dir))
+			abort();
+		snprintf(base_db, sizeof base_db, "%s/base.db", dir);
+		snprintf(work_db, sizeof work_db, "%s/work.db", dir);
+		audit_db = base_db;
+		run_all(&ref);
+		outcome_free(&ref);
+		audit_db = work_db;
+		copy_db(base_db, work_db);
+	}
 	/* warm-up: one-time initialisations of the libraries happen here */
 	run_all(&ref);
 	outcome_free(&ref);
+	if (audit_db)
+		copy_db(base_db, work_db);
 
 	size_t base = live_blocks();
 	oom.armed = true;
@@ -572,7 +673,14 @@ int main(int argc, char **argv)
 
 	for (int sticky = 0; sticky < 2; sticky++) {
 		unsigned long st = sticky ? step * sticky_step : step;
+		if (sticky && audit_db && getenv("OOM_KEEP")) {
+			/* OOM_KEEP: stop here, leaving the last database */
+			printf("kept %s\n", work_db);
+			return problems ? 1 : 0;
+		}
 		for (unsigned long n = from; n <= to; n += st) {
+			if (audit_db)
+				copy_db(base_db, work_db);
 			base = live_blocks();
 			oom.armed = true;
 			oom.sticky = sticky;
@@ -642,6 +750,15 @@ int main(int argc, char **argv)
 					"refused: %s",
 					o.msg);
 			outcome_free(&o);
+			if (audit_db) {
+				/* a failed run leaves nothing, a good one is
+				 * there whole; either way it verifies */
+				const char *why = audit_problem(
+				    strcmp(o.step, "done") == 0 ? 2 : 1);
+				if (why)
+					problem(n, sticky, "%s (stopped at %s: %s)",
+						why, o.step, o.msg);
+			}
 			if (live_blocks() != base)
 				problem(n, sticky,
 					"%ld block(s) leaked (stopped at %s)",
@@ -651,6 +768,19 @@ int main(int argc, char **argv)
 		}
 	}
 	outcome_free(&ref);
+	if (audit_db) {
+		char *slash = strrchr(base_db, '/');
+		unlink(base_db);
+		for (const char *suf = "", *next = "-wal"; suf;
+		     suf = next, next = next && !strcmp(next, "-wal") ? "-shm"
+								     : NULL) {
+			char f[600];
+			snprintf(f, sizeof f, "%s%s", work_db, suf);
+			unlink(f);
+		}
+		*slash = '\0';
+		rmdir(base_db);
+	}
 	printf("%lu runs: %lu absorbed the failure, %lu failed cleanly, %lu "
 	       "problem(s)\n",
 	       ok + failed_clean, ok, failed_clean, problems);
