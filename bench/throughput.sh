@@ -6,8 +6,8 @@
 # Environment: REPS=3 (runs per size, the fastest is kept), THREADS=auto|1.
 # Prints one line per size: events, input MiB, decisions, wall s, CPU s
 # (user + system, both threads), events/s (by wall), peak RSS MiB.
-# Release build (-O2; -O3 trips false "maybe uninitialized" warnings in
-# modules that are not on this path) in its own directory, build-bench.
+# Release build at -O2 (the level bench/README.md's figures were taken at)
+# in its own directory, build-bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("$@"); [ ${#counts[@]} -eq 0 ] && counts=(1000000 4000000)

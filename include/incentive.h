@@ -480,8 +480,9 @@ typedef struct inc_audit_verify_summary {
  * integrity_check, checks that the append-only triggers are in place and,
  * when expect_head is not NULL, that the ledger contains that hash.  Each
  * chain reports its first bad row to fn.  Returns 0 when nothing was
- * found, INC_EAUDIT when something was (count in out->problems), or
- * INC_ERROR when the check could not be made. */
+ * found, INC_EAUDIT when something was (count in out->problems),
+ * INC_EINPUT when expect_head is not 64 hex digits, or INC_ERROR when the
+ * check could not be made (message in inc_audit_errmsg). */
 INC_API int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
 			     const char *expect_head, inc_audit_finding_fn fn,
 			     void *ud);

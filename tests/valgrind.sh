@@ -14,6 +14,7 @@ case "$(basename "$1")" in
 bash|sh)
   : "${INCENTIVE:?INCENTIVE must point at the incentive binary}"
   shim=$(mktemp -d)
+  chmod 0755 "$shim" # tests may run it as another user
   trap 'rm -rf "$shim"' EXIT
   {
     echo '#!/bin/sh'
@@ -22,6 +23,10 @@ bash|sh)
     printf ' "$@"\n'
   } >"$shim/incentive"
   chmod +x "$shim/incentive"
+  # what the tests look for next to the binary (the man page, ...)
+  for f in "$(dirname "$INCENTIVE")"/*; do
+    [ -e "$shim/$(basename "$f")" ] || ln -s "$f" "$shim/$(basename "$f")"
+  done
   # tests that generate millions of lines scale down under memcheck
   INCENTIVE=$shim/incentive INCENTIVE_UNDER_VALGRIND=1 "$@"
   exit $?

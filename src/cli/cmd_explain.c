@@ -12,29 +12,35 @@
 
 static void explain_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: incentive explain --audit FILE [--run RUN] DECISION\n"
-		"\n"
-		"Explains decision DECISION (an id like D000123, or RUN:D000123) of a\n"
-		"recorded run (default: the latest): the rule and its policy version,\n"
-		"where the rule is written (file and line in the policy snapshot), the\n"
-		"events it came from with their stored fields, the tier and rate, the\n"
-		"period-to-date figures and attainment, and the rounding applied.\n"
-		"\n"
-		"options:\n"
-		"  --audit FILE   the audit database\n"
-		"  --run RUN      the run (default: the latest)\n"
-		"\n"
-		"Exit status: 0 explained, 1 no such decision or a bad database, 2 usage.\n");
+	fprintf(
+	    f,
+	    "usage: incentive explain --audit FILE [--run RUN] DECISION\n"
+	    "\n"
+	    "Explains decision DECISION (an id like D000123, or RUN:D000123) "
+	    "of a\n"
+	    "recorded run (default: the latest): the rule and its policy "
+	    "version,\n"
+	    "where the rule is written (file and line in the policy snapshot), "
+	    "the\n"
+	    "events it came from with their stored fields, the tier and rate, "
+	    "the\n"
+	    "period-to-date figures and attainment, and the rounding applied.\n"
+	    "\n"
+	    "options:\n"
+	    "  --audit FILE   the audit database\n"
+	    "  --run RUN      the run (default: the latest)\n"
+	    "\n"
+	    "Exit status: 0 explained, 1 no such decision or a bad database, 2 "
+	    "usage.\n");
 }
 
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"audit", required_argument, NULL, 'A'},
-		{"run", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"audit", required_argument, NULL, 'A'},
+	    {"run", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *run_arg = NULL;
 	char decision[64];
@@ -46,14 +52,23 @@ int cmd_explain(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'A': path = optarg; break;
-		case 'r': run_arg = optarg; break;
-		case 'h': explain_usage(stdout); return EXIT_OK;
-		default: explain_usage(stderr); return EXIT_USAGE;
+		case 'A':
+			path = optarg;
+			break;
+		case 'r':
+			run_arg = optarg;
+			break;
+		case 'h':
+			explain_usage(stdout);
+			return EXIT_OK;
+		default:
+			explain_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (!path || optind + 1 != argc) {
-		cli_error("explain needs --audit FILE and one DECISION (see 'incentive explain --help')");
+		cli_error("explain needs --audit FILE and one DECISION (see "
+			  "'incentive explain --help')");
 		return EXIT_USAGE;
 	}
 	const char *arg = argv[optind], *colon = strchr(arg, ':');
@@ -66,7 +81,8 @@ int cmd_explain(int argc, char **argv)
 		run = cli_run_number(run_arg);
 	}
 	if (run < 0 || !*arg || strlen(arg) >= sizeof decision) {
-		cli_error("DECISION is like D000123 or 3:D000123, and RUN a run number");
+		cli_error("DECISION is like D000123 or 3:D000123, and RUN a "
+			  "run number");
 		return EXIT_USAGE;
 	}
 	snprintf(decision, sizeof decision, "%s", arg);

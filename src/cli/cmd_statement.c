@@ -12,30 +12,39 @@
 
 static void statement_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: incentive statement --audit FILE [--run RUN] --person ID\n"
-		"                           [--format table|csv|html] [--out FILE]\n"
-		"\n"
-		"A person's statement for a recorded run (default: the latest): each\n"
-		"line with its date, rule, rate, tier, amount and reason; totals by\n"
-		"kind; what was held back; and for a locked period what was already\n"
-		"paid and what this run pays.  Amounts are in the person's currency.\n"
-		"\n"
-		"options:\n"
-		"  --audit FILE    the audit database\n"
-		"  --run RUN       the run (default: the latest)\n"
-		"  --person ID     the person\n"
-		"  --format F      table (default), csv (the lines) or html (printable)\n"
-		"  --out FILE      write to FILE instead of standard output\n"
-		"\n"
-		"Exit status: 0 written, 1 no such run or person, or a bad database, 2 usage.\n");
+	fprintf(
+	    f,
+	    "usage: incentive statement --audit FILE [--run RUN] --person ID\n"
+	    "                           [--format table|csv|html] [--out "
+	    "FILE]\n"
+	    "\n"
+	    "A person's statement for a recorded run (default: the latest): "
+	    "each\n"
+	    "line with its date, rule, rate, tier, amount and reason; totals "
+	    "by\n"
+	    "kind; what was held back; and for a locked period what was "
+	    "already\n"
+	    "paid and what this run pays.  Amounts are in the person's "
+	    "currency.\n"
+	    "\n"
+	    "options:\n"
+	    "  --audit FILE    the audit database\n"
+	    "  --run RUN       the run (default: the latest)\n"
+	    "  --person ID     the person\n"
+	    "  --format F      table (default), csv (the lines) or html "
+	    "(printable)\n"
+	    "  --out FILE      write to FILE instead of standard output\n"
+	    "\n"
+	    "Exit status: 0 written, 1 no such run or person, or a bad "
+	    "database, 2 usage.\n");
 }
 
 /* "-12345.60" -> "-12,345.60" */
 static const char *grouped(char *buf, size_t cap, const char *s)
 {
 	const char *dot = strchr(s, '.');
-	size_t neg = s[0] == '-', ilen = (dot ? (size_t)(dot - s) : strlen(s)) - neg;
+	size_t neg = s[0] == '-',
+	       ilen = (dot ? (size_t)(dot - s) : strlen(s)) - neg;
 	size_t o = 0;
 
 	if (!*s || cap < strlen(s) + strlen(s) / 3 + 4) {
@@ -72,11 +81,20 @@ static void html(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -88,52 +106,69 @@ static void write_table(FILE *f, const inc_statement *s)
 	const char *k, *amt;
 	int hold;
 	char b[96];
-	size_t w_rule = 4, w_ev = 6, w_rate = 4, w_tier = 4, w_amt = 6, w_kind = 4;
+	size_t w_rule = 4, w_ev = 6, w_rate = 4, w_tier = 4, w_amt = 6,
+	       w_kind = 4;
 
-	fprintf(f, "Statement for %s%s%s%s", in->person, *in->name ? " (" : "", in->name,
-		*in->name ? ")" : "");
+	fprintf(f, "Statement for %s%s%s%s", in->person, *in->name ? " (" : "",
+		in->name, *in->name ? ")" : "");
 	if (*in->level)
 		fprintf(f, ", level %s", in->level);
 	if (*in->team)
 		fprintf(f, ", team %s", in->team);
 	fprintf(f, "\nRun %lld (%s, started %s), period %s, policy %s %.12s\n",
-		(long long)in->run, in->status, in->started, in->period, in->policy_name,
-		in->policy);
-	fprintf(f, "Amounts in %s\n\n", *in->currency ? in->currency : "(no money lines)");
+		(long long)in->run, in->status, in->started, in->period,
+		in->policy_name, in->policy);
+	fprintf(f, "Amounts in %s\n\n",
+		*in->currency ? in->currency : "(no money lines)");
 	for (size_t i = 0; inc_statement_line_at(s, i, &l) == 0; i++) {
 		size_t n;
-		if ((n = strlen(l.rule)) > w_rule) w_rule = n;
-		if ((n = strlen(l.events)) > w_ev) w_ev = n;
-		if ((n = strlen(l.rate)) > w_rate) w_rate = n;
-		if ((n = strlen(l.tier)) > w_tier) w_tier = n;
-		if ((n = strlen(grouped(b, sizeof b, l.amount))) > w_amt) w_amt = n;
-		if ((n = strlen(l.kind)) > w_kind) w_kind = n;
+		if ((n = strlen(l.rule)) > w_rule)
+			w_rule = n;
+		if ((n = strlen(l.events)) > w_ev)
+			w_ev = n;
+		if ((n = strlen(l.rate)) > w_rate)
+			w_rate = n;
+		if ((n = strlen(l.tier)) > w_tier)
+			w_tier = n;
+		if ((n = strlen(grouped(b, sizeof b, l.amount))) > w_amt)
+			w_amt = n;
+		if ((n = strlen(l.kind)) > w_kind)
+			w_kind = n;
 	}
 	if (w_ev > 30)
 		w_ev = 30;
-	fprintf(f, "%-8s  %-10s  %-*s  %-*s  %-*s  %-*s  %-*s  %*s  %s\n", "id", "date",
-		(int)w_kind, "kind", (int)w_rule, "rule", (int)w_ev, "events", (int)w_rate,
-		"rate", (int)w_tier, "tier", (int)w_amt, "amount", "reason");
+	fprintf(f, "%-8s  %-10s  %-*s  %-*s  %-*s  %-*s  %-*s  %*s  %s\n", "id",
+		"date", (int)w_kind, "kind", (int)w_rule, "rule", (int)w_ev,
+		"events", (int)w_rate, "rate", (int)w_tier, "tier", (int)w_amt,
+		"amount", "reason");
 	for (size_t i = 0; inc_statement_line_at(s, i, &l) == 0; i++)
-		fprintf(f, "%-8s  %-10s  %-*s  %-*s  %-*.*s  %-*s  %-*s  %*s  %s\n", l.id, l.date,
-			(int)w_kind, l.kind, (int)w_rule, l.rule, (int)w_ev, (int)w_ev, l.events,
-			(int)w_rate, l.rate, (int)w_tier, l.tier, (int)w_amt,
-			grouped(b, sizeof b, l.amount), l.reason);
+		fprintf(
+		    f, "%-8s  %-10s  %-*s  %-*s  %-*.*s  %-*s  %-*s  %*s  %s\n",
+		    l.id, l.date, (int)w_kind, l.kind, (int)w_rule, l.rule,
+		    (int)w_ev, (int)w_ev, l.events, (int)w_rate, l.rate,
+		    (int)w_tier, l.tier, (int)w_amt,
+		    grouped(b, sizeof b, l.amount), l.reason);
 	if (in->lines == 0)
 		fprintf(f, "(no decisions for %s in this run)\n", in->person);
 	fprintf(f, "\nTotals by kind\n");
-	for (size_t i = 0; inc_statement_total_at(s, i, &k, &amt, &hold) == 0; i++)
+	for (size_t i = 0; inc_statement_total_at(s, i, &k, &amt, &hold) == 0;
+	     i++)
 		fprintf(f, "  %-24s %16s%s\n", k, grouped(b, sizeof b, amt),
 			hold ? "   held back, not paid" : "");
-	fprintf(f, "\n  %-24s %16s\n", "earned (net of holds)", grouped(b, sizeof b, in->earned));
-	fprintf(f, "  %-24s %16s\n", "of which held back", grouped(b, sizeof b, in->holds));
+	fprintf(f, "\n  %-24s %16s\n", "earned (net of holds)",
+		grouped(b, sizeof b, in->earned));
+	fprintf(f, "  %-24s %16s\n", "of which held back",
+		grouped(b, sizeof b, in->holds));
 	if (in->paid_before)
-		fprintf(f, "  %-24s %16s   period locked: paid by earlier final runs\n",
+		fprintf(f,
+			"  %-24s %16s   period locked: paid by earlier final "
+			"runs\n",
 			"already paid", grouped(b, sizeof b, in->paid_before));
-	fprintf(f, "  %-24s %16s %s\n", "payable by this run", grouped(b, sizeof b, in->payable),
-		in->currency);
+	fprintf(f, "  %-24s %16s %s\n", "payable by this run",
+		grouped(b, sizeof b, in->payable), in->currency);
 	for (size_t i = 0; inc_statement_balance_at(s, i, &k, &amt) == 0; i++)
-		fprintf(f, "%s  %-32s %16s\n", i ? "" : "\nBalances carried to the next period\n", k,
+		fprintf(f, "%s  %-32s %16s\n",
+			i ? "" : "\nBalances carried to the next period\n", k,
 			grouped(b, sizeof b, amt));
 }
 
@@ -142,10 +177,12 @@ static void write_csv(FILE *f, const inc_statement *s)
 	const inc_statement_info *in = inc_statement_get_info(s);
 	inc_statement_line l;
 
-	fputs("run,person,id,period,date,kind,rule,events,rate,tier,amount,currency,reason\n", f);
+	fputs("run,person,id,period,date,kind,rule,events,rate,tier,amount,"
+	      "currency,reason\n",
+	      f);
 	for (size_t i = 0; inc_statement_line_at(s, i, &l) == 0; i++) {
-		const char *cells[] = {l.period, l.date, l.kind, l.rule, l.events,
-				       l.rate, l.tier, l.amount};
+		const char *cells[] = {l.period, l.date, l.kind, l.rule,
+				       l.events, l.rate, l.tier, l.amount};
 		fprintf(f, "%lld,", (long long)in->run);
 		csv_cell(f, in->person);
 		fputc(',', f);
@@ -170,19 +207,23 @@ static void write_html(FILE *f, const inc_statement *s)
 	int hold;
 	char b[96];
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Statement ",
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+	      "charset=\"utf-8\">\n<title>Statement ",
 	      f);
 	html(f, in->person);
 	fprintf(f, " run %lld</title>\n", (long long)in->run);
 	fputs("<style>\n"
-	      "body{font:13px/1.4 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#111;"
+	      "body{font:13px/1.4 -apple-system,'Segoe "
+	      "UI',Helvetica,Arial,sans-serif;color:#111;"
 	      "margin:2em auto;max-width:1100px;padding:0 1em}\n"
 	      "h1{font-size:20px;margin:0 0 .2em}\n"
 	      ".meta{color:#555;margin:0 0 1.2em}\n"
 	      "table{border-collapse:collapse;width:100%;margin:0 0 1.5em}\n"
-	      "th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}\n"
+	      "th,td{border-bottom:1px solid #ddd;padding:4px "
+	      "6px;text-align:left;vertical-align:top}\n"
 	      "th{background:#f3f3f3;font-weight:600}\n"
-	      "td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\n"
+	      "td.num,th.num{text-align:right;white-space:nowrap;font-variant-"
+	      "numeric:tabular-nums}\n"
 	      "tr.hold td{color:#8a4b00}\n"
 	      "table.sum{width:auto;min-width:24em}\n"
 	      "tr.pay td{font-weight:700;border-top:2px solid #111}\n"
@@ -214,8 +255,10 @@ static void write_html(FILE *f, const inc_statement *s)
 	html(f, in->status);
 	fputs(") &middot; Amounts in ", f);
 	html(f, *in->currency ? in->currency : "-");
-	fputs("</p>\n<table>\n<tr><th>Id</th><th>Date</th><th>Kind</th><th>Rule</th><th>Events</th>"
-	      "<th class=\"num\">Rate</th><th>Tier</th><th class=\"num\">Amount</th><th>Reason</th></tr>\n",
+	fputs("</p>\n<table>\n<tr><th>Id</th><th>Date</th><th>Kind</"
+	      "th><th>Rule</th><th>Events</th>"
+	      "<th class=\"num\">Rate</th><th>Tier</th><th "
+	      "class=\"num\">Amount</th><th>Reason</th></tr>\n",
 	      f);
 	for (size_t i = 0; inc_statement_line_at(s, i, &l) == 0; i++) {
 		const char *cells[] = {l.id, l.date, l.kind, l.rule, l.events};
@@ -235,9 +278,11 @@ static void write_html(FILE *f, const inc_statement *s)
 		html(f, l.reason);
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</table>\n<table class=\"sum\">\n<tr><th>Totals by kind</th><th class=\"num\">Amount</th></tr>\n",
+	fputs("</table>\n<table class=\"sum\">\n<tr><th>Totals by kind</th><th "
+	      "class=\"num\">Amount</th></tr>\n",
 	      f);
-	for (size_t i = 0; inc_statement_total_at(s, i, &k, &amt, &hold) == 0; i++) {
+	for (size_t i = 0; inc_statement_total_at(s, i, &k, &amt, &hold) == 0;
+	     i++) {
 		fputs(hold ? "<tr class=\"hold\"><td>" : "<tr><td>", f);
 		html(f, k);
 		fputs(hold ? " (held back)" : "", f);
@@ -247,22 +292,29 @@ static void write_html(FILE *f, const inc_statement *s)
 	}
 	fputs("<tr><td>Earned, net of holds</td><td class=\"num\">", f);
 	html(f, grouped(b, sizeof b, in->earned));
-	fputs("</td></tr>\n<tr class=\"hold\"><td>Of which held back</td><td class=\"num\">", f);
+	fputs("</td></tr>\n<tr class=\"hold\"><td>Of which held back</td><td "
+	      "class=\"num\">",
+	      f);
 	html(f, grouped(b, sizeof b, in->holds));
 	fputs("</td></tr>\n", f);
 	if (in->paid_before) {
-		fputs("<tr><td>Already paid (period locked)</td><td class=\"num\">", f);
+		fputs("<tr><td>Already paid (period locked)</td><td "
+		      "class=\"num\">",
+		      f);
 		html(f, grouped(b, sizeof b, in->paid_before));
 		fputs("</td></tr>\n", f);
 	}
-	fputs("<tr class=\"pay\"><td>Payable by this run</td><td class=\"num\">", f);
+	fputs(
+	    "<tr class=\"pay\"><td>Payable by this run</td><td class=\"num\">",
+	    f);
 	html(f, grouped(b, sizeof b, in->payable));
 	fputc(' ', f);
 	html(f, in->currency);
 	fputs("</td></tr>\n</table>\n", f);
 	for (size_t i = 0; inc_statement_balance_at(s, i, &k, &amt) == 0; i++) {
 		if (i == 0)
-			fputs("<table class=\"sum\">\n<tr><th>Balances carried to the next period</th>"
+			fputs("<table class=\"sum\">\n<tr><th>Balances carried "
+			      "to the next period</th>"
 			      "<th class=\"num\">Amount</th></tr>\n",
 			      f);
 		fputs("<tr><td>", f);
@@ -279,7 +331,8 @@ static void write_html(FILE *f, const inc_statement *s)
 	html(f, in->policy);
 	fputs("), run started ", f);
 	html(f, in->started);
-	fputs(". Each line can be explained with <code>incentive explain</code>.</p>\n"
+	fputs(". Each line can be explained with <code>incentive "
+	      "explain</code>.</p>\n"
 	      "</body>\n</html>\n",
 	      f);
 }
@@ -287,15 +340,16 @@ static void write_html(FILE *f, const inc_statement *s)
 int cmd_statement(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"audit", required_argument, NULL, 'A'},
-		{"run", required_argument, NULL, 'r'},
-		{"person", required_argument, NULL, 'P'},
-		{"format", required_argument, NULL, 'f'},
-		{"out", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"audit", required_argument, NULL, 'A'},
+	    {"run", required_argument, NULL, 'r'},
+	    {"person", required_argument, NULL, 'P'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	const char *path = NULL, *person = NULL, *format = "table", *out_path = NULL;
+	const char *path = NULL, *person = NULL, *format = "table",
+		   *out_path = NULL;
 	long long run = 0;
 	inc_audit *a = NULL;
 	inc_statement *s = NULL;
@@ -306,26 +360,43 @@ int cmd_statement(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'A': path = optarg; break;
+		case 'A':
+			path = optarg;
+			break;
 		case 'r':
 			if ((run = cli_run_number(optarg)) < 0) {
-				cli_error("--run must be a run number like 3, not '%s'", optarg);
+				cli_error("--run must be a run number like 3, "
+					  "not '%s'",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'P': person = optarg; break;
-		case 'f': format = optarg; break;
-		case 'o': out_path = optarg; break;
-		case 'h': statement_usage(stdout); return EXIT_OK;
-		default: statement_usage(stderr); return EXIT_USAGE;
+		case 'P':
+			person = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'h':
+			statement_usage(stdout);
+			return EXIT_OK;
+		default:
+			statement_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !path || !person) {
-		cli_error("statement needs --audit FILE and --person ID (see 'incentive statement --help')");
+		cli_error("statement needs --audit FILE and --person ID (see "
+			  "'incentive statement --help')");
 		return EXIT_USAGE;
 	}
-	if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "html")) {
-		cli_error("--format must be table, csv or html, not '%s'", format);
+	if (strcmp(format, "table") && strcmp(format, "csv") &&
+	    strcmp(format, "html")) {
+		cli_error("--format must be table, csv or html, not '%s'",
+			  format);
 		return EXIT_USAGE;
 	}
 	if ((rc = inc_audit_open(&a, path, INC_AUDIT_READ, &err)) != 0) {

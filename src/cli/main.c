@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"\n"
 		"verbs:\n");
 	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f,
 		"\n"
 		"`incentive VERB --help` describes a verb.  Exit status: 0 success,\n"

@@ -42,7 +42,7 @@ int audit_db_err(inc_audit *a, const char *what)
 
 	audit_set_err(a, "%s: %s: %s", a->path, what, sqlite3_errmsg(a->db));
 	return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? INC_EAUDIT
-								: INC_ERROR;
+							       : INC_ERROR;
 }
 
 int audit_exec(inc_audit *a, const char *sql)
@@ -71,10 +71,7 @@ void audit_now(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-const char *audit_schema(void)
-{
-	return audit_schema_sql;
-}
+const char *audit_schema(void) { return audit_schema_sql; }
 
 /* ---- open ---- */
 
@@ -213,7 +210,8 @@ done:
 	if (rc) {
 		/* no message: one could not be allocated */
 		if (errmsg_out)
-			*errmsg_out = strdup(a->errmsg ? a->errmsg : "out of memory");
+			*errmsg_out =
+			    strdup(a->errmsg ? a->errmsg : "out of memory");
 		inc_audit_close(a);
 		return rc;
 	}
@@ -255,7 +253,8 @@ int audit_store_blob(inc_audit *a, const void *bytes, size_t len,
 	}
 	hasher_finish(&h);
 	hex_encode(hex, md);
-	rc = audit_prepare(a, &st, "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)");
+	rc = audit_prepare(a, &st,
+			   "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)");
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
@@ -272,7 +271,8 @@ int audit_store_blob(inc_audit *a, const void *bytes, size_t len,
 int audit_read_blob(inc_audit *a, const char *sha, char **out, size_t *len)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = audit_prepare(a, &st, "SELECT bytes FROM blobs WHERE sha256 = ?");
+	int rc =
+	    audit_prepare(a, &st, "SELECT bytes FROM blobs WHERE sha256 = ?");
 
 	if (rc)
 		return rc;
@@ -319,8 +319,8 @@ int audit_store_policy(inc_audit *a, const inc_policy *p)
 		return 0;
 	if (s != SQLITE_DONE)
 		return audit_db_err(a, "cannot read policies");
-	rc = audit_prepare(a, &ins,
-			   "INSERT OR IGNORE INTO policy_files VALUES (?, ?, ?, ?)");
+	rc = audit_prepare(
+	    a, &ins, "INSERT OR IGNORE INTO policy_files VALUES (?, ?, ?, ?)");
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		inc_policy_file_info f;
 		char sha[65];
@@ -331,8 +331,8 @@ int audit_store_policy(inc_audit *a, const inc_policy *p)
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, hash, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, f.path, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 3, f.is_script ? "script" : "version", -1,
-				  SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, f.is_script ? "script" : "version",
+				  -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 4, sha, 64, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = audit_db_err(a, "cannot store the policy");
@@ -372,7 +372,8 @@ int audit_load_policy(inc_audit *a, const char *hash, const char *root,
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t c2 = cap ? cap * 2 : 8;
-			inc_policy_file_info *f2 = realloc(files, c2 * sizeof *f2);
+			inc_policy_file_info *f2 =
+			    realloc(files, c2 * sizeof *f2);
 			char **p2 = f2 ? realloc(paths, c2 * sizeof *p2) : NULL;
 			char **b2 = p2 ? realloc(bytes, c2 * sizeof *b2) : NULL;
 			if (f2)
@@ -396,10 +397,12 @@ int audit_load_policy(inc_audit *a, const char *hash, const char *root,
 		memset(&files[n], 0, sizeof files[n]);
 		files[n].path = paths[n];
 		files[n].is_script =
-		    strcmp((const char *)sqlite3_column_text(st, 1), "script") == 0;
+		    strcmp((const char *)sqlite3_column_text(st, 1),
+			   "script") == 0;
 		n++;
-		rc = audit_read_blob(a, (const char *)sqlite3_column_text(st, 2),
-				     &bytes[n - 1], &len);
+		rc =
+		    audit_read_blob(a, (const char *)sqlite3_column_text(st, 2),
+				    &bytes[n - 1], &len);
 		if (rc)
 			goto done;
 		files[n - 1].bytes = bytes[n - 1];
@@ -417,9 +420,9 @@ int audit_load_policy(inc_audit *a, const char *hash, const char *root,
 	}
 	rc = inc_policy_load_memory(&p, root, files, n, diag, ud, &err);
 	if (rc) {
-		audit_set_err(a, "%s: the stored policy %.12s does not load: %s",
-			      a->path, hash,
-			      err ? err : "it has errors (reported above)");
+		audit_set_err(
+		    a, "%s: the stored policy %.12s does not load: %s", a->path,
+		    hash, err ? err : "it has errors (reported above)");
 		rc = INC_EAUDIT;
 		goto done;
 	}
@@ -528,7 +531,9 @@ int inc_audit_approve(inc_audit *a, const inc_policy *p, const char *by,
 		goto done;
 	{
 		sqlite3_stmt *q = NULL;
-		if ((rc = audit_prepare(a, &q, "SELECT coalesce(max(approval), 0) + 1 FROM approvals")) != 0)
+		if ((rc = audit_prepare(a, &q,
+					"SELECT coalesce(max(approval), 0) + 1 "
+					"FROM approvals")) != 0)
 			goto done;
 		if (sqlite3_step(q) == SQLITE_ROW)
 			num = sqlite3_column_int64(q, 0);
@@ -550,7 +555,9 @@ int inc_audit_approve(inc_audit *a, const inc_policy *p, const char *by,
 		rc = INC_ERROR;
 		goto done;
 	}
-	if ((rc = audit_prepare(a, &st, "INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != 0)
+	if ((rc = audit_prepare(
+		 a, &st,
+		 "INSERT INTO approvals VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, num);
@@ -595,9 +602,9 @@ int audit_run_row(inc_audit *a, sqlite3_stmt *st, inc_audit_run_info *out)
 	free(a->info_buf);
 	a->info_buf = buf;
 	memset(out, 0, sizeof *out);
-	const char **dst[] = {&out->status, &out->started, &out->engine,
-			      &out->command, &out->policy, &out->policy_name,
-			      &out->period, &out->hash};
+	const char **dst[] = {&out->status,  &out->started, &out->engine,
+			      &out->command, &out->policy,  &out->policy_name,
+			      &out->period,  &out->hash};
 	for (size_t i = 0; i < sizeof text_cols / sizeof *text_cols; i++) {
 		int c = text_cols[i];
 		size_t n = (size_t)sqlite3_column_bytes(st, c);
@@ -608,7 +615,8 @@ int audit_run_row(inc_audit *a, sqlite3_stmt *st, inc_audit_run_info *out)
 		if (c == 16) {
 			buf[off] = '\0';
 			if (n == 32)
-				hex_encode(buf + off, sqlite3_column_blob(st, c));
+				hex_encode(buf + off,
+					   sqlite3_column_blob(st, c));
 			*dst[i] = buf + off;
 			off += strlen(buf + off) + 1;
 			continue;
@@ -636,7 +644,8 @@ int inc_audit_get_run(inc_audit *a, int64_t run, inc_audit_run_info *out)
 	int rc;
 
 	rc = audit_prepare(a, &st,
-			   run > 0 ? "SELECT " RUN_COLUMNS " FROM runs WHERE run = ?"
+			   run > 0 ? "SELECT " RUN_COLUMNS
+				     " FROM runs WHERE run = ?"
 				   : "SELECT " RUN_COLUMNS
 				     " FROM runs ORDER BY run DESC LIMIT 1");
 	if (rc)
@@ -648,7 +657,8 @@ int inc_audit_get_run(inc_audit *a, int64_t run, inc_audit_run_info *out)
 		rc = audit_run_row(a, st, out);
 	} else if (s == SQLITE_DONE) {
 		if (run > 0)
-			audit_set_err(a, "%s: no run %lld", a->path, (long long)run);
+			audit_set_err(a, "%s: no run %lld", a->path,
+				      (long long)run);
 		else
 			audit_set_err(a, "%s: no run is recorded yet", a->path);
 		rc = INC_ENOTFOUND;
@@ -667,7 +677,8 @@ int inc_audit_list_runs(inc_audit *a,
 	inc_audit_run_info info;
 	int rc, s;
 
-	rc = audit_prepare(a, &st, "SELECT " RUN_COLUMNS " FROM runs ORDER BY run");
+	rc = audit_prepare(a, &st,
+			   "SELECT " RUN_COLUMNS " FROM runs ORDER BY run");
 	if (rc)
 		return rc;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -686,8 +697,9 @@ int audit_run_decision_range(inc_audit *a, int64_t run, int64_t *after,
 			     int64_t *last)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = audit_prepare(a, &st,
-			       "SELECT decisions_count, decisions FROM runs WHERE run = ?");
+	int rc = audit_prepare(
+	    a, &st,
+	    "SELECT decisions_count, decisions FROM runs WHERE run = ?");
 
 	if (rc)
 		return rc;
@@ -726,13 +738,14 @@ int inc_audit_decisions(inc_audit *a, int64_t run, const char *who,
 	}
 	if ((rc = audit_run_decision_range(a, run, &after, &last)) != 0)
 		return rc;
-	rc = audit_prepare(a, &st,
-			   who ? "SELECT id, period, person, kind, amount, currency, rule, "
-				    "events, reason, version, detail FROM decisions "
-				    "WHERE seq > ? AND seq <= ? AND person = ? ORDER BY seq"
-				  : "SELECT id, period, person, kind, amount, currency, rule, "
-				    "events, reason, version, detail FROM decisions "
-				    "WHERE seq > ? AND seq <= ? ORDER BY seq");
+	rc = audit_prepare(
+	    a, &st,
+	    who ? "SELECT id, period, person, kind, amount, currency, rule, "
+		  "events, reason, version, detail FROM decisions "
+		  "WHERE seq > ? AND seq <= ? AND person = ? ORDER BY seq"
+		: "SELECT id, period, person, kind, amount, currency, rule, "
+		  "events, reason, version, detail FROM decisions "
+		  "WHERE seq > ? AND seq <= ? ORDER BY seq");
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, after);

@@ -86,7 +86,7 @@ struct inc_audit {
 const char *audit_schema(void);
 
 void audit_set_err(inc_audit *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Sets the message from the connection: "<what>: <sqlite message>". */
 int audit_db_err(inc_audit *a, const char *what);
 int audit_exec(inc_audit *a, const char *sql);
@@ -113,7 +113,7 @@ int audit_ledger_tail(inc_audit *a, int64_t *next_seq, uint8_t prev[32]);
 
 /* Fills *out (strings in a->info_buf) from the current row of a statement
  * that selected RUN_COLUMNS. */
-#define RUN_COLUMNS                                                           \
+#define RUN_COLUMNS                                                            \
 	"run, status, started, engine, command, policy, policy_name, period, " \
 	"approval, locked_by, events, events_new, events_known, rejected, "    \
 	"decisions, adjustments, hash"
@@ -161,8 +161,8 @@ typedef int (*audit_emit_fn)(void *ud, inc_decision *d, bool has_amount,
 			     dec amount);
 /* After the last period end: emits the adjustment lines of locked
  * periods, then (recording) writes the run's row and commits. */
-int audit_run_finish(audit_run *ar, const inc_run_stats *st,
-		     audit_emit_fn emit, void *emit_ud, char **err);
+int audit_run_finish(audit_run *ar, const inc_run_stats *st, audit_emit_fn emit,
+		     void *emit_ud, char **err);
 const inc_audit_run_info *audit_run_get_info(const audit_run *ar);
 /* A failure message the audit layer set while the run went on, or NULL. */
 const char *audit_run_error(const audit_run *ar);

@@ -13,10 +13,7 @@
 
 #include "audit.h"
 
-void canon_init(canon *c)
-{
-	memset(c, 0, sizeof *c);
-}
+void canon_init(canon *c) { memset(c, 0, sizeof *c); }
 
 void canon_finish(canon *c)
 {
@@ -83,20 +80,33 @@ void canon_begin(canon *c, const char *table, const uint8_t prev[32])
 
 void canon_text(canon *c, const char *col, const char *s, size_t n)
 {
+	size_t cl = strlen(col);
 	char num[24];
 	size_t nl;
+	char *p;
 
-	put(c, col, strlen(col));
 	if (!s) {
+		put(c, col, cl);
 		put(c, "=NULL\n", 6);
 		return;
 	}
 	nl = utoa(num, n);
-	put(c, "=", 1);
-	put(c, num, nl);
-	put(c, ":", 1);
-	put(c, s, n);
-	put(c, "\n", 1);
+	/* one reservation for the whole "col=len:bytes\n" */
+	if (!reserve(c, cl + nl + n + 3))
+		return;
+	p = c->buf + c->len;
+	memcpy(p, col, cl);
+	p += cl;
+	*p++ = '=';
+	memcpy(p, num, nl);
+	p += nl;
+	*p++ = ':';
+	if (n)
+		memcpy(p, s, n);
+	p += n;
+	*p++ = '\n';
+	c->len = (size_t)(p - c->buf);
+	c->buf[c->len] = '\0';
 }
 
 void canon_cstr(canon *c, const char *col, const char *s)

@@ -53,9 +53,9 @@ typedef struct cmp_state {
 	char *err;
 } cmp_state;
 
-static const char *const dcols[] = {"id", "period", "person", "kind",
-				    "amount", "currency", "rule", "events",
-				    "reason", "version", "detail"};
+static const char *const dcols[] = {"id",     "period",	  "person", "kind",
+				    "amount", "currency", "rule",   "events",
+				    "reason", "version",  "detail"};
 
 static char *keep(inc_replay *rp, const char *s)
 {
@@ -137,7 +137,8 @@ static bool next_recorded(cmp_state *cs)
 	if (s == SQLITE_ROW) {
 		cs->rp->sum.recorded++;
 		if (add_money(cs->rp, rcol(cs->rec, 2), rcol(cs->rec, 5),
-			      rcol(cs->rec, 4), false) != 0 && !cs->rc)
+			      rcol(cs->rec, 4), false) != 0 &&
+		    !cs->rc)
 			cs->rc = INC_ERROR;
 		return true;
 	}
@@ -153,13 +154,21 @@ static int compare_sink(void *ud, const inc_decision *d)
 {
 	cmp_state *cs = ud;
 	inc_replay *rp = cs->rp;
-	const char *v[11] = {d->id, d->period, d->person, d->kind, d->amount,
-			     d->currency, d->rule, d->events, d->reason,
+	const char *v[11] = {d->id,
+			     d->period,
+			     d->person,
+			     d->kind,
+			     d->amount,
+			     d->currency,
+			     d->rule,
+			     d->events,
+			     d->reason,
 			     d->version ? d->version : "",
 			     d->detail ? d->detail : "{}"};
 
 	rp->sum.replayed++;
-	if (add_money(rp, d->person, d->currency, d->amount, true) != 0 && !cs->rc)
+	if (add_money(rp, d->person, d->currency, d->amount, true) != 0 &&
+	    !cs->rc)
 		cs->rc = INC_ERROR;
 	if (!next_recorded(cs)) {
 		rp->sum.differing++;
@@ -208,29 +217,34 @@ static void json_put(FILE *f, const char *s)
 }
 
 /* The run's events as JSON Lines in path. */
-static int write_events(inc_audit *a, int64_t run, const char *path,
-			char **err)
+static int write_events(inc_audit *a, int64_t run, const char *path, char **err)
 {
 	sqlite3_stmt *rg = NULL, *ev = NULL;
 	FILE *f = fopen(path, "w");
 	int rc = 0, s;
 
 	if (!f) {
-		if (asprintf(err, "cannot write %s: %s", path, strerror(errno)) < 0)
+		if (asprintf(err, "cannot write %s: %s", path,
+			     strerror(errno)) < 0)
 			*err = NULL;
 		return INC_ERROR;
 	}
-	if ((rc = audit_prepare(a, &rg, "SELECT first_seq, last_seq FROM run_events "
-					"WHERE run = ? ORDER BY n")) != 0 ||
-	    (rc = audit_prepare(a, &ev, "SELECT id, date, type, person, data FROM events "
-					"WHERE seq BETWEEN ? AND ? ORDER BY seq")) != 0)
+	if ((rc = audit_prepare(a, &rg,
+				"SELECT first_seq, last_seq FROM run_events "
+				"WHERE run = ? ORDER BY n")) != 0 ||
+	    (rc = audit_prepare(
+		 a, &ev,
+		 "SELECT id, date, type, person, data FROM events "
+		 "WHERE seq BETWEEN ? AND ? ORDER BY seq")) != 0)
 		goto dberr;
 	sqlite3_bind_int64(rg, 1, run);
 	while ((s = sqlite3_step(rg)) == SQLITE_ROW) {
 		sqlite3_reset(ev);
 		sqlite3_bind_int64(ev, 1, sqlite3_column_int64(rg, 0));
 		sqlite3_bind_int64(ev, 2, sqlite3_column_int64(rg, 1));
-		int64_t want = sqlite3_column_int64(rg, 1) - sqlite3_column_int64(rg, 0) + 1, got = 0;
+		int64_t want = sqlite3_column_int64(rg, 1) -
+			       sqlite3_column_int64(rg, 0) + 1,
+			got = 0;
 		while ((s = sqlite3_step(ev)) == SQLITE_ROW) {
 			const char *data = rcol(ev, 4);
 			size_t dl = data ? strlen(data) : 0;
@@ -252,12 +266,14 @@ static int write_events(inc_audit *a, int64_t run, const char *path,
 		if (s != SQLITE_DONE)
 			goto dberr;
 		if (got != want) {
-			if (asprintf(err, "%s: run %lld evaluated events seq %lld..%lld; "
-					  "%lld of them are missing from the database",
-				     a->path, (long long)run,
-				     (long long)sqlite3_column_int64(rg, 0),
-				     (long long)sqlite3_column_int64(rg, 1),
-				     (long long)(want - got)) < 0)
+			if (asprintf(
+				err,
+				"%s: run %lld evaluated events seq %lld..%lld; "
+				"%lld of them are missing from the database",
+				a->path, (long long)run,
+				(long long)sqlite3_column_int64(rg, 0),
+				(long long)sqlite3_column_int64(rg, 1),
+				(long long)(want - got)) < 0)
 				*err = NULL;
 			rc = INC_EAUDIT;
 			goto done;
@@ -273,7 +289,8 @@ done:
 	sqlite3_finalize(rg);
 	sqlite3_finalize(ev);
 	if (fclose(f) != 0 && rc == 0) {
-		if (asprintf(err, "cannot write %s: %s", path, strerror(errno)) < 0)
+		if (asprintf(err, "cannot write %s: %s", path,
+			     strerror(errno)) < 0)
 			*err = NULL;
 		rc = INC_ERROR;
 	}
@@ -324,7 +341,8 @@ static int cmp_money(const void *a, const void *b)
 
 static int cmp_currency(const void *a, const void *b)
 {
-	return strcmp(((const money_row *)a)->currency, ((const money_row *)b)->currency);
+	return strcmp(((const money_row *)a)->currency,
+		      ((const money_row *)b)->currency);
 }
 
 /* Sorts the per-person rows and appends one total row per currency. */
@@ -350,8 +368,10 @@ static int finish_money(inc_replay *rp)
 			tot[nt].replayed = dec_zero();
 			nt++;
 		}
-		if (dec_add(&tot[k].recorded, tot[k].recorded, rp->money[i].recorded) != DEC_OK ||
-		    dec_add(&tot[k].replayed, tot[k].replayed, rp->money[i].replayed) != DEC_OK) {
+		if (dec_add(&tot[k].recorded, tot[k].recorded,
+			    rp->money[i].recorded) != DEC_OK ||
+		    dec_add(&tot[k].replayed, tot[k].replayed,
+			    rp->money[i].replayed) != DEC_OK) {
 			free(tot);
 			return INC_EARITH;
 		}
@@ -377,11 +397,15 @@ static int finish_money(inc_replay *rp)
 	for (size_t i = 0; i < rp->n_money; i++) {
 		money_row *m = &rp->money[i];
 		dec ch;
-		int sc = m->recorded.scale > m->replayed.scale ? m->recorded.scale : m->replayed.scale;
+		int sc = m->recorded.scale > m->replayed.scale
+			     ? m->recorded.scale
+			     : m->replayed.scale;
 		if (dec_sub(&ch, m->replayed, m->recorded) != DEC_OK)
 			return INC_EARITH;
-		dec_format(m->t_recorded, sizeof m->t_recorded, m->recorded, sc, false);
-		dec_format(m->t_replayed, sizeof m->t_replayed, m->replayed, sc, false);
+		dec_format(m->t_recorded, sizeof m->t_recorded, m->recorded, sc,
+			   false);
+		dec_format(m->t_replayed, sizeof m->t_replayed, m->replayed, sc,
+			   false);
 		dec_format(m->t_change, sizeof m->t_change, ch, sc, false);
 	}
 	return 0;
@@ -429,8 +453,9 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		run = info.run;
 	}
 	rp->sum.run = run;
-	if ((rc = audit_prepare(a, &st, "SELECT policy, policy_root, period, options "
-					"FROM runs WHERE run = ?")) != 0)
+	if ((rc = audit_prepare(a, &st,
+				"SELECT policy, policy_root, period, options "
+				"FROM runs WHERE run = ?")) != 0)
 		goto auditerr;
 	sqlite3_bind_int64(st, 1, run);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -447,7 +472,8 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 	if (!policy_hash || !root)
 		goto oom;
 	if (!pol) {
-		if ((rc = audit_load_policy(a, policy_hash, root, diag, ud, &snap)) != 0)
+		if ((rc = audit_load_policy(a, policy_hash, root, diag, ud,
+					    &snap)) != 0)
 			goto auditerr;
 		pol = snap;
 	}
@@ -457,12 +483,14 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 	/* the inputs, rebuilt in a private directory */
 	{
 		const char *t = getenv("TMPDIR");
-		if (asprintf(&td.dir, "%s/incentive-replay-XXXXXX", t && *t ? t : "/tmp") < 0) {
+		if (asprintf(&td.dir, "%s/incentive-replay-XXXXXX",
+			     t && *t ? t : "/tmp") < 0) {
 			td.dir = NULL;
 			goto oom;
 		}
 		if (!mkdtemp(td.dir)) {
-			if (asprintf(&err, "cannot create a temporary directory: %s",
+			if (asprintf(&err,
+				     "cannot create a temporary directory: %s",
 				     strerror(errno)) < 0)
 				err = NULL;
 			free(td.dir);
@@ -476,7 +504,8 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		err = strdup(r ? inc_run_errmsg(r) : "out of memory");
 		goto done;
 	}
-	if ((rc = audit_run_create_replay(&ar, a, run, period, diag, ud, &err)) != 0)
+	if ((rc = audit_run_create_replay(&ar, a, run, period, diag, ud,
+					  &err)) != 0)
 		goto done;
 	rc = run_attach_audit(r, ar);
 	ar = NULL;
@@ -484,8 +513,10 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		err = strdup(inc_run_errmsg(r));
 		goto done;
 	}
-	if ((rc = audit_prepare(a, &st, "SELECT n, role, path, sha256, stored FROM run_inputs "
-					"WHERE run = ? ORDER BY n")) != 0)
+	if ((rc = audit_prepare(
+		 a, &st,
+		 "SELECT n, role, path, sha256, stored FROM run_inputs "
+		 "WHERE run = ? ORDER BY n")) != 0)
 		goto auditerr;
 	sqlite3_bind_int64(st, 1, run);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -498,45 +529,53 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		if (strcmp(role, "events") == 0)
 			continue;
 		if (!sqlite3_column_int(st, 4)) {
-			if (asprintf(&err, "%s: run %lld's %s file %s was not stored", a->path,
-				     (long long)run, role, rcol(st, 2)) < 0)
+			if (asprintf(&err,
+				     "%s: run %lld's %s file %s was not stored",
+				     a->path, (long long)run, role,
+				     rcol(st, 2)) < 0)
 				err = NULL;
 			rc = INC_EAUDIT;
 			goto done;
 		}
 		if ((rc = audit_read_blob(a, sha, &bytes, &len)) != 0)
 			goto auditerr;
-		if (hasher_init(&h) == 0 && hasher_digest(&h, md, bytes, len) == 0)
+		if (hasher_init(&h) == 0 &&
+		    hasher_digest(&h, md, bytes, len) == 0)
 			hex_encode(hex, md);
 		else
 			hex[0] = '\0';
 		hasher_finish(&h);
 		if (strcmp(hex, sha) != 0) {
 			free(bytes);
-			if (asprintf(&err, "%s: the stored %s file %s was altered (sha256 %.12s, "
-					   "recorded %.12s)",
+			if (asprintf(&err,
+				     "%s: the stored %s file %s was altered "
+				     "(sha256 %.12s, "
+				     "recorded %.12s)",
 				     a->path, role, rcol(st, 2), hex, sha) < 0)
 				err = NULL;
 			rc = INC_EAUDIT;
 			goto done;
 		}
-		snprintf(name, sizeof name, "%lld-%s", (long long)sqlite3_column_int64(st, 0),
+		snprintf(name, sizeof name, "%lld-%s",
+			 (long long)sqlite3_column_int64(st, 0),
 			 base_name(rcol(st, 2)));
 		path = tmp_file(&td, name);
 		FILE *f = path ? fopen(path, "w") : NULL;
 		if (!f || write_all(f, bytes, len) != 0 || fclose(f) != 0) {
 			free(bytes);
-			if (asprintf(&err, "cannot write %s: %s", path ? path : name,
-				     strerror(errno)) < 0)
+			if (asprintf(&err, "cannot write %s: %s",
+				     path ? path : name, strerror(errno)) < 0)
 				err = NULL;
 			rc = INC_ERROR;
 			goto done;
 		}
 		free(bytes);
-		rc = strcmp(role, "people") == 0  ? inc_run_add_people(r, path)
-		     : strcmp(role, "rates") == 0 ? inc_run_add_rates(r, path) /* plans */
-		     : strcmp(role, "state") == 0 ? run_set_state_in(r, path) /* conduct, state.c */
-						  : inc_run_add_quotas(r, path);
+		rc = strcmp(role, "people") == 0 ? inc_run_add_people(r, path)
+		     : strcmp(role, "rates") == 0
+			 ? inc_run_add_rates(r, path) /* plans */
+		     : strcmp(role, "state") == 0
+			 ? run_set_state_in(r, path) /* conduct, state.c */
+			 : inc_run_add_quotas(r, path);
 		if (rc) {
 			err = strdup(inc_run_errmsg(r));
 			goto done;
@@ -560,8 +599,10 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 	if ((rc = audit_run_decision_range(a, run, &after, &last)) != 0)
 		goto auditerr;
 	if ((rc = audit_prepare(a, &cs.rec,
-				"SELECT id, period, person, kind, amount, currency, rule, events, "
-				"reason, version, detail FROM decisions WHERE seq > ? AND seq <= ? "
+				"SELECT id, period, person, kind, amount, "
+				"currency, rule, events, "
+				"reason, version, detail FROM decisions WHERE "
+				"seq > ? AND seq <= ? "
 				"ORDER BY seq")) != 0)
 		goto auditerr;
 	sqlite3_bind_int64(cs.rec, 1, after);
@@ -582,7 +623,8 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 	}
 	while (next_recorded(&cs)) {
 		rp->sum.differing++;
-		add_diff(rp, rcol(cs.rec, 0), "decision", rcol(cs.rec, 8), NULL);
+		add_diff(rp, rcol(cs.rec, 0), "decision", rcol(cs.rec, 8),
+			 NULL);
 	}
 	if (cs.rc) {
 		rc = cs.rc;
@@ -591,10 +633,12 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		goto done;
 	}
 	if ((rc = finish_money(rp)) != 0) {
-		err = strdup(rc == INC_EARITH ? "arithmetic overflow in a total" : "out of memory");
+		err = strdup(rc == INC_EARITH ? "arithmetic overflow in a total"
+					      : "out of memory");
 		goto done;
 	}
-	rp->sum.identical = rp->sum.differing == 0 && rp->sum.recorded == rp->sum.replayed;
+	rp->sum.identical =
+	    rp->sum.differing == 0 && rp->sum.recorded == rp->sum.replayed;
 	rc = 0;
 	goto done;
 oom:
@@ -654,8 +698,7 @@ int inc_replay_diff_at(const inc_replay *rp, size_t i, inc_replay_diff *out)
 	return 0;
 }
 
-int inc_replay_change_at(const inc_replay *rp, size_t i,
-			 inc_replay_change *out)
+int inc_replay_change_at(const inc_replay *rp, size_t i, inc_replay_change *out)
 {
 	if (i >= rp->n_money)
 		return INC_ENOTFOUND;

@@ -21,7 +21,8 @@ static const char *col(sqlite3_stmt *st, int i)
 	return s ? s : "";
 }
 
-/* ---- the detail object ---------------------------------------------------- */
+/* ---- the detail object ----------------------------------------------------
+ */
 
 typedef struct kv {
 	const char *key, *val;
@@ -90,7 +91,8 @@ static const char *percent(char *buf, size_t cap, const char *s)
 	return buf;
 }
 
-/* ---- explain ----------------------------------------------------------------- */
+/* ---- explain
+ * ----------------------------------------------------------------- */
 
 /* How each detail key reads, and how its value is shown. */
 typedef enum vfmt { V_MONEY, V_PCT, V_TEXT, V_SHARE } vfmt;
@@ -173,9 +175,11 @@ static bool attainment(char *buf, size_t cap, const char *credited,
 {
 	dec c, q, f, pct;
 
-	if (!credited || !quo || dec_parse(&c, credited, strlen(credited), false) ||
+	if (!credited || !quo ||
+	    dec_parse(&c, credited, strlen(credited), false) ||
 	    dec_parse(&q, quo, strlen(quo), false) || dec_sign(q) <= 0 ||
-	    dec_div(&f, c, q, 4, DEC_FLOOR) || dec_mul(&pct, f, dec_from_int(100)) ||
+	    dec_div(&f, c, q, 4, DEC_FLOOR) ||
+	    dec_mul(&pct, f, dec_from_int(100)) ||
 	    dec_round(&pct, pct, 2, DEC_FLOOR))
 		return false;
 	size_t n = dec_format(buf, cap - 1, pct, 2, false);
@@ -190,13 +194,17 @@ static void explain_events(inc_audit *a, strbuf *sb, const char *list)
 	const char *p = list;
 
 	if (!list || !*list) {
-		sb_puts(sb, "Events: none (a period-end decision: it rests on the period's "
+		sb_puts(sb, "Events: none (a period-end decision: it rests on "
+			    "the period's "
 			    "totals below)\n");
 		return;
 	}
-	if (audit_prepare(a, &ev, "SELECT date, type, person, data, run, input, line "
-				  "FROM events WHERE id = ?") != 0 ||
-	    audit_prepare(a, &in, "SELECT path FROM run_inputs WHERE run = ? AND n = ?") != 0) {
+	if (audit_prepare(a, &ev,
+			  "SELECT date, type, person, data, run, input, line "
+			  "FROM events WHERE id = ?") != 0 ||
+	    audit_prepare(
+		a, &in,
+		"SELECT path FROM run_inputs WHERE run = ? AND n = ?") != 0) {
 		sqlite3_finalize(ev);
 		return;
 	}
@@ -213,17 +221,21 @@ static void explain_events(inc_audit *a, strbuf *sb, const char *list)
 			sqlite3_bind_int64(in, 2, sqlite3_column_int64(ev, 5));
 			if (sqlite3_step(in) == SQLITE_ROW)
 				file = col(in, 0);
-			sb_printf(sb, "  %.*s  %s  %s  person %s  (%s line %lld, recorded by run %lld)\n",
-				  (int)n, p, col(ev, 0), col(ev, 1), col(ev, 2), file,
-				  (long long)sqlite3_column_int64(ev, 6),
+			sb_printf(sb,
+				  "  %.*s  %s  %s  person %s  (%s line %lld, "
+				  "recorded by run %lld)\n",
+				  (int)n, p, col(ev, 0), col(ev, 1), col(ev, 2),
+				  file, (long long)sqlite3_column_int64(ev, 6),
 				  (long long)sqlite3_column_int64(ev, 4));
 			detail f;
 			detail_parse(&f, col(ev, 3));
 			for (size_t i = 0; i < f.n; i++)
-				sb_printf(sb, "      %s = %s\n", f.items[i].key, f.items[i].val);
+				sb_printf(sb, "      %s = %s\n", f.items[i].key,
+					  f.items[i].val);
 			detail_free(&f);
 		} else {
-			sb_printf(sb, "  %.*s  (not in the database)\n", (int)n, p);
+			sb_printf(sb, "  %.*s  (not in the database)\n", (int)n,
+				  p);
 		}
 		p += n;
 		if (*p == ',')
@@ -241,7 +253,8 @@ static char *policy_dir(inc_audit *a, int64_t run)
 	sqlite3_stmt *st = NULL;
 	char *dir = NULL;
 
-	if (audit_prepare(a, &st, "SELECT policy_root FROM runs WHERE run = ?") != 0)
+	if (audit_prepare(a, &st,
+			  "SELECT policy_root FROM runs WHERE run = ?") != 0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, run);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -283,7 +296,8 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 	strbuf sb;
 	detail d = {0};
 	int64_t after = 0, last = 0, num = 0;
-	char *run_status = NULL, *started = NULL, *policy = NULL, *pname = NULL, *name = NULL;
+	char *run_status = NULL, *started = NULL, *policy = NULL, *pname = NULL,
+	     *name = NULL;
 	int rc;
 
 	sb_init(&sb);
@@ -304,32 +318,41 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 		goto done;
 	if (decision[0] == 'D' || decision[0] == 'd')
 		num = strtoll(decision + 1, NULL, 10);
-	rc = audit_prepare(a, &st, "SELECT id, period, person, kind, amount, currency, rule, "
-				   "events, reason, version, detail, seq FROM decisions "
-				   "WHERE seq = ?1 AND id = ?2 UNION ALL "
-				   "SELECT id, period, person, kind, amount, currency, rule, "
-				   "events, reason, version, detail, seq FROM decisions "
-				   "WHERE seq > ?3 AND seq <= ?4 AND id = ?2 LIMIT 1");
+	rc = audit_prepare(
+	    a, &st,
+	    "SELECT id, period, person, kind, amount, currency, rule, "
+	    "events, reason, version, detail, seq FROM decisions "
+	    "WHERE seq = ?1 AND id = ?2 UNION ALL "
+	    "SELECT id, period, person, kind, amount, currency, rule, "
+	    "events, reason, version, detail, seq FROM decisions "
+	    "WHERE seq > ?3 AND seq <= ?4 AND id = ?2 LIMIT 1");
 	if (rc)
 		goto done;
-	sqlite3_bind_int64(st, 1, num > 0 && after + num <= last ? after + num : -1);
+	sqlite3_bind_int64(st, 1,
+			   num > 0 && after + num <= last ? after + num : -1);
 	sqlite3_bind_text(st, 2, decision, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, after);
 	sqlite3_bind_int64(st, 4, last);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		audit_set_err(a, "%s: run %lld has no decision %s (its decisions are D%06d.."
-				 "D%06lld)",
-			      a->path, (long long)run, decision, 1, (long long)(last - after));
+		audit_set_err(
+		    a,
+		    "%s: run %lld has no decision %s (its decisions are D%06d.."
+		    "D%06lld)",
+		    a->path, (long long)run, decision, 1,
+		    (long long)(last - after));
 		rc = INC_ENOTFOUND;
 		goto done;
 	}
 	const char *id = col(st, 0), *period = col(st, 1), *who = col(st, 2);
-	const char *kind = col(st, 3), *rule_id = col(st, 6), *version = col(st, 9);
+	const char *kind = col(st, 3), *rule_id = col(st, 6),
+		   *version = col(st, 9);
 	bool has_amount = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	char b1[96], b2[96];
 	{
 		sqlite3_stmt *q = NULL;
-		if (audit_prepare(a, &q, "SELECT name FROM run_people WHERE run = ? AND person = ?") == 0) {
+		if (audit_prepare(a, &q,
+				  "SELECT name FROM run_people WHERE run = ? "
+				  "AND person = ?") == 0) {
 			sqlite3_bind_int64(q, 1, run);
 			sqlite3_bind_text(q, 2, who, -1, SQLITE_STATIC);
 			if (sqlite3_step(q) == SQLITE_ROW && *col(q, 0))
@@ -337,12 +360,16 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 		}
 		sqlite3_finalize(q);
 	}
-	sb_printf(&sb, "Decision %s of run %lld (%s run, started %s, seq %lld in the record)\n",
-		  id, (long long)run, run_status, started, (long long)sqlite3_column_int64(st, 11));
-	sb_printf(&sb, "  %s%s%s%s, %s: %s", who, name ? " (" : "", name ? name : "",
-		  name ? ")" : "", period, kind);
+	sb_printf(&sb,
+		  "Decision %s of run %lld (%s run, started %s, seq %lld in "
+		  "the record)\n",
+		  id, (long long)run, run_status, started,
+		  (long long)sqlite3_column_int64(st, 11));
+	sb_printf(&sb, "  %s%s%s%s, %s: %s", who, name ? " (" : "",
+		  name ? name : "", name ? ")" : "", period, kind);
 	if (has_amount)
-		sb_printf(&sb, " %s %s", money(b1, sizeof b1, col(st, 4)), col(st, 5));
+		sb_printf(&sb, " %s %s", money(b1, sizeof b1, col(st, 4)),
+			  col(st, 5));
 	sb_putc(&sb, '\n');
 	sb_printf(&sb, "\nReason: %s\n\n", col(st, 8));
 
@@ -350,30 +377,46 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 	if (strcmp(kind, "adjustment") == 0) {
 		const char *adj = dget(&d, "adjusts");
 		sb_printf(&sb,
-			  "Rule: none. This is an adjustment line: period %s was locked by final "
-			  "run %s, so this run pays the difference between what is owed now and "
-			  "what was already paid for %s, and never rewrites the locked run.\n\n",
-			  period, dget(&d, "locked_by") ? dget(&d, "locked_by") : "?",
+			  "Rule: none. This is an adjustment line: period %s "
+			  "was locked by final "
+			  "run %s, so this run pays the difference between "
+			  "what is owed now and "
+			  "what was already paid for %s, and never rewrites "
+			  "the locked run.\n\n",
+			  period,
+			  dget(&d, "locked_by") ? dget(&d, "locked_by") : "?",
 			  adj ? adj : "this kind");
 	} else {
 		inc_rule_info ri;
 		rc = audit_load_policy(a, policy, "", NULL, NULL, &pol);
-		if (rc == 0 && inc_policy_rule_info(pol, *version ? version : NULL, rule_id, &ri) == 0) {
-			sb_printf(&sb, "Rule: %s (%s), policy %s version %s, effective %s\n", ri.id,
-				  ri.kind, pname, ri.version, ri.effective);
+		if (rc == 0 &&
+		    inc_policy_rule_info(pol, *version ? version : NULL,
+					 rule_id, &ri) == 0) {
+			sb_printf(&sb,
+				  "Rule: %s (%s), policy %s version %s, "
+				  "effective %s\n",
+				  ri.id, ri.kind, pname, ri.version,
+				  ri.effective);
 			char fsha[65] = "";
 			sqlite3_stmt *q = NULL;
-			if (audit_prepare(a, &q, "SELECT sha256 FROM policy_files WHERE policy = ? "
-						 "AND path = ?") == 0) {
-				sqlite3_bind_text(q, 1, policy, -1, SQLITE_STATIC);
-				sqlite3_bind_text(q, 2, ri.file, -1, SQLITE_STATIC);
+			if (audit_prepare(a, &q,
+					  "SELECT sha256 FROM policy_files "
+					  "WHERE policy = ? "
+					  "AND path = ?") == 0) {
+				sqlite3_bind_text(q, 1, policy, -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_text(q, 2, ri.file, -1,
+						  SQLITE_STATIC);
 				if (sqlite3_step(q) == SQLITE_ROW)
-					snprintf(fsha, sizeof fsha, "%s", col(q, 0));
+					snprintf(fsha, sizeof fsha, "%s",
+						 col(q, 0));
 			}
 			sqlite3_finalize(q);
 			char *dir = policy_dir(a, run);
-			sb_printf(&sb, "  written in %s%s%s at line %u, column %u", dir ? dir : "",
-				  dir && *dir ? "/" : "", ri.file, ri.line, ri.column);
+			sb_printf(&sb,
+				  "  written in %s%s%s at line %u, column %u",
+				  dir ? dir : "", dir && *dir ? "/" : "",
+				  ri.file, ri.line, ri.column);
 			free(dir);
 			if (*fsha)
 				sb_printf(&sb, " (file sha256 %.16s...)", fsha);
@@ -381,18 +424,24 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 			if (ri.description)
 				sb_printf(&sb, "  \"%s\"\n", ri.description);
 			if (ri.section)
-				sb_printf(&sb, "  seed policy section %s\n", ri.section);
+				sb_printf(&sb, "  seed policy section %s\n",
+					  ri.section);
 			if (ri.script)
-				sb_printf(&sb, "  computed by the Lua script %s\n", ri.script);
+				sb_printf(&sb,
+					  "  computed by the Lua script %s\n",
+					  ri.script);
 			sb_putc(&sb, '\n');
 		} else {
-			sb_printf(&sb, "Rule: %s, policy %s version %s (policy sha256 %s)\n\n", rule_id,
-				  pname, version, policy);
+			sb_printf(&sb,
+				  "Rule: %s, policy %s version %s (policy "
+				  "sha256 %s)\n\n",
+				  rule_id, pname, version, policy);
 		}
 		rc = 0;
 	}
 	if (strcmp(kind, "adjustment") == 0)
-		sb_puts(&sb, "Events: none (an adjustment rests on the totals of the runs "
+		sb_puts(&sb, "Events: none (an adjustment rests on the totals "
+			     "of the runs "
 			     "below)\n");
 	else
 		explain_events(a, &sb, col(st, 7));
@@ -402,21 +451,26 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 	size_t shown = 0;
 	for (size_t i = 0; i < d.n; i++) {
 		const char *k = d.items[i].key, *v = d.items[i].val;
-		if (!strcmp(k, "exact") || !strcmp(k, "rounding") || !strcmp(k, "decimals") ||
-		    !strcmp(k, "rate_row") || !strcmp(k, "rate_label"))
+		if (!strcmp(k, "exact") || !strcmp(k, "rounding") ||
+		    !strcmp(k, "decimals") || !strcmp(k, "rate_row") ||
+		    !strcmp(k, "rate_label"))
 			continue;
 		const label *l = label_of(k);
 		char note[160] = "";
-		static const label paid_adj = {"paid", "already paid for the period", V_MONEY};
+		static const label paid_adj = {
+		    "paid", "already paid for the period", V_MONEY};
 		if (!strcmp(k, "paid") && !strcmp(kind, "adjustment"))
 			l = &paid_adj;
 		if (!strcmp(k, "rate") && dget(&d, "rate_row"))
-			snprintf(note, sizeof note, "rate row %s%s%s%s", dget(&d, "rate_row"),
+			snprintf(note, sizeof note, "rate row %s%s%s%s",
+				 dget(&d, "rate_row"),
 				 dget(&d, "rate_label") ? " (" : "",
-				 dget(&d, "rate_label") ? dget(&d, "rate_label") : "",
+				 dget(&d, "rate_label") ? dget(&d, "rate_label")
+							: "",
 				 dget(&d, "rate_label") ? ")" : "");
-		if (!strcmp(k, "credited_before") || !strcmp(k, "credited_after") ||
-		    !strcmp(k, "credited") || !strcmp(k, "paid_before"))
+		if (!strcmp(k, "credited_before") ||
+		    !strcmp(k, "credited_after") || !strcmp(k, "credited") ||
+		    !strcmp(k, "paid_before"))
 			snprintf(note, sizeof note, "period to date");
 		if (!l) {
 			figure(&sb, k, v, NULL);
@@ -433,11 +487,12 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 		shown++;
 	}
 	const char *q = dget(&d, "quota");
-	const char *cr = dget(&d, "credited_after") ? dget(&d, "credited_after") : dget(&d, "credited");
+	const char *cr = dget(&d, "credited_after") ? dget(&d, "credited_after")
+						    : dget(&d, "credited");
 	if (attainment(b1, sizeof b1, cr, q)) {
-		snprintf(b2, sizeof b2, "%s / quota, truncated", dget(&d, "credited_after")
-									? "credited after"
-									: "credited");
+		snprintf(b2, sizeof b2, "%s / quota, truncated",
+			 dget(&d, "credited_after") ? "credited after"
+						    : "credited");
 		figure(&sb, "attainment", b1, b2);
 		shown++;
 	}
@@ -447,19 +502,31 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 	/* the rounding */
 	const char *exact = dget(&d, "exact"), *mode = dget(&d, "rounding");
 	if (strcmp(kind, "adjustment") == 0) {
-		sb_printf(&sb, "\nRounding: none: the difference of amounts already rounded to "
-			       "%s decimals (%s's minor unit)\n",
-			  dget(&d, "decimals") ? dget(&d, "decimals") : "?", col(st, 5));
+		sb_printf(&sb,
+			  "\nRounding: none: the difference of amounts already "
+			  "rounded to "
+			  "%s decimals (%s's minor unit)\n",
+			  dget(&d, "decimals") ? dget(&d, "decimals") : "?",
+			  col(st, 5));
 	} else if (has_amount && exact) {
 		dec ex, am;
-		bool same = dec_parse(&ex, exact, strlen(exact), false) == DEC_OK &&
-			    dec_parse(&am, col(st, 4), strlen(col(st, 4)), false) == DEC_OK &&
-			    dec_cmp(ex, am) == 0;
-		sb_printf(&sb, "\nRounding: %s to %s decimal%s (%s's minor unit), once per line:\n",
-			  rounding_words(mode), dget(&d, "decimals") ? dget(&d, "decimals") : "?",
-			  dget(&d, "decimals") && !strcmp(dget(&d, "decimals"), "1") ? "" : "s",
+		bool same =
+		    dec_parse(&ex, exact, strlen(exact), false) == DEC_OK &&
+		    dec_parse(&am, col(st, 4), strlen(col(st, 4)), false) ==
+			DEC_OK &&
+		    dec_cmp(ex, am) == 0;
+		sb_printf(&sb,
+			  "\nRounding: %s to %s decimal%s (%s's minor unit), "
+			  "once per line:\n",
+			  rounding_words(mode),
+			  dget(&d, "decimals") ? dget(&d, "decimals") : "?",
+			  dget(&d, "decimals") &&
+				  !strcmp(dget(&d, "decimals"), "1")
+			      ? ""
+			      : "s",
 			  col(st, 5));
-		sb_printf(&sb, "  exact %s -> %s %s%s\n", money(b1, sizeof b1, exact),
+		sb_printf(&sb, "  exact %s -> %s %s%s\n",
+			  money(b1, sizeof b1, exact),
 			  money(b2, sizeof b2, col(st, 4)), col(st, 5),
 			  same ? " (exact: nothing was rounded away)" : "");
 	} else if (!has_amount) {
@@ -487,7 +554,8 @@ done:
 	return rc;
 }
 
-/* ---- statements ------------------------------------------------------------------ */
+/* ---- statements
+ * ------------------------------------------------------------------ */
 
 typedef struct st_total {
 	const char *kind;
@@ -522,7 +590,8 @@ static char *dupa(inc_statement *s, const char *t)
 static bool is_hold_kind(const char *kind)
 {
 	size_t n = strlen(kind);
-	return (n > 9 && strcmp(kind + n - 9, "_withheld") == 0) || strcmp(kind, "hold") == 0;
+	return (n > 9 && strcmp(kind + n - 9, "_withheld") == 0) ||
+	       strcmp(kind, "hold") == 0;
 }
 
 static int cmp_total(const void *a, const void *b)
@@ -534,7 +603,10 @@ static int add_total(inc_statement *s, const char *kind, dec amt)
 {
 	for (size_t i = 0; i < s->n_totals; i++)
 		if (strcmp(s->totals[i].kind, kind) == 0)
-			return dec_add(&s->totals[i].sum, s->totals[i].sum, amt) == DEC_OK ? 0 : INC_EARITH;
+			return dec_add(&s->totals[i].sum, s->totals[i].sum,
+				       amt) == DEC_OK
+				   ? 0
+				   : INC_EARITH;
 	st_total *t = realloc(s->totals, (s->n_totals + 1) * sizeof *t);
 	if (!t)
 		return INC_ERROR;
@@ -583,8 +655,10 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 	si->policy_name = dupa(s, info.policy_name);
 	si->person = dupa(s, pid);
 	int64_t locked_by = info.locked_by;
-	if ((rc = audit_prepare(a, &st, "SELECT name, level, team, currency FROM run_people "
-					"WHERE run = ? AND person = ?")) != 0)
+	if ((rc = audit_prepare(
+		 a, &st,
+		 "SELECT name, level, team, currency FROM run_people "
+		 "WHERE run = ? AND person = ?")) != 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_text(st, 2, pid, -1, SQLITE_STATIC);
@@ -601,10 +675,13 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 	st = NULL;
 	if ((rc = audit_run_decision_range(a, run, &after, &last)) != 0)
 		goto done;
-	if ((rc = audit_prepare(a, &st, "SELECT id, period, kind, amount, currency, rule, events, "
-					"reason, detail FROM decisions WHERE seq > ? AND seq <= ? "
-					"AND person = ? ORDER BY seq")) != 0 ||
-	    (rc = audit_prepare(a, &ev, "SELECT date FROM events WHERE id = ?")) != 0)
+	if ((rc = audit_prepare(
+		 a, &st,
+		 "SELECT id, period, kind, amount, currency, rule, events, "
+		 "reason, detail FROM decisions WHERE seq > ? AND seq <= ? "
+		 "AND person = ? ORDER BY seq")) != 0 ||
+	    (rc = audit_prepare(a, &ev,
+				"SELECT date FROM events WHERE id = ?")) != 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, last);
@@ -612,7 +689,8 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (s->n_lines == s->cap_lines) {
 			size_t cap = s->cap_lines ? s->cap_lines * 2 : 64;
-			inc_statement_line *l = realloc(s->lines, cap * sizeof *l);
+			inc_statement_line *l =
+			    realloc(s->lines, cap * sizeof *l);
 			if (!l) {
 				rc = INC_ERROR;
 				goto done;
@@ -639,7 +717,9 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 		l->date = dupa(s, "");
 		if (*evs) {
 			sqlite3_reset(ev);
-			sqlite3_bind_text(ev, 1, evs, comma ? (int)(comma - evs) : -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(ev, 1, evs,
+					  comma ? (int)(comma - evs) : -1,
+					  SQLITE_TRANSIENT);
 			if (sqlite3_step(ev) == SQLITE_ROW)
 				l->date = dupa(s, col(ev, 0));
 		}
@@ -649,7 +729,8 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 		if (rate && strcmp(rate, "1") != 0) {
 			l->rate = dupa(s, percent(b, sizeof b, rate));
 		} else if (pu) {
-			snprintf(b, sizeof b, "%s per unit", money(v, sizeof v, pu));
+			snprintf(b, sizeof b, "%s per unit",
+				 money(v, sizeof v, pu));
 			l->rate = dupa(s, b);
 		} else if (dget(&d, "pay_share")) {
 			snprintf(b, sizeof b, "%s of target",
@@ -670,7 +751,8 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 		if (dget(&d, "balance")) {
 			char what[200];
 			size_t k;
-			snprintf(what, sizeof what, "%s%s%s%s", kind, *l->rule ? " (" : "", l->rule,
+			snprintf(what, sizeof what, "%s%s%s%s", kind,
+				 *l->rule ? " (" : "", l->rule,
 				 *l->rule ? ")" : "");
 			for (k = 0; k < s->n_balances; k++)
 				if (strcmp(s->balances[k].what, what) == 0)
@@ -680,7 +762,8 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 					s->balances[k].what = dupa(s, what);
 					s->n_balances++;
 				}
-				s->balances[k].amount = dupa(s, dget(&d, "balance"));
+				s->balances[k].amount =
+				    dupa(s, dget(&d, "balance"));
 			}
 		}
 		detail_free(&d);
@@ -691,8 +774,10 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
 			continue;
 		dec amt;
-		if (dec_parse(&amt, l->amount, strlen(l->amount), false) != DEC_OK) {
-			audit_set_err(a, "%s: decision %s has amount '%s'", a->path, l->id, l->amount);
+		if (dec_parse(&amt, l->amount, strlen(l->amount), false) !=
+		    DEC_OK) {
+			audit_set_err(a, "%s: decision %s has amount '%s'",
+				      a->path, l->id, l->amount);
 			rc = INC_EAUDIT;
 			goto done;
 		}
@@ -716,7 +801,8 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 			goto done;
 	}
 	if (!found_person && s->n_lines == 0) {
-		audit_set_err(a, "%s: run %lld has no person '%s'", a->path, (long long)run, pid);
+		audit_set_err(a, "%s: run %lld has no person '%s'", a->path,
+			      (long long)run, pid);
 		rc = INC_ENOTFOUND;
 		goto done;
 	}
@@ -727,7 +813,8 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 	if (s->n_totals)
 		qsort(s->totals, s->n_totals, sizeof *s->totals, cmp_total);
 	for (size_t i = 0; i < s->n_totals; i++)
-		dec_format(s->totals[i].text, sizeof s->totals[i].text, s->totals[i].sum, scale, false);
+		dec_format(s->totals[i].text, sizeof s->totals[i].text,
+			   s->totals[i].sum, scale, false);
 	si->earned = fmt_sum(s, earned, scale);
 	si->holds = fmt_sum(s, holds, scale);
 	if (locked_by > 0 || any_adj) {
@@ -784,8 +871,8 @@ int inc_statement_line_at(const inc_statement *s, size_t i,
 	return 0;
 }
 
-int inc_statement_balance_at(const inc_statement *s, size_t i, const char **what,
-			     const char **amount)
+int inc_statement_balance_at(const inc_statement *s, size_t i,
+			     const char **what, const char **amount)
 {
 	if (i >= s->n_balances)
 		return INC_ENOTFOUND;

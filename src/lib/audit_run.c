@@ -8,11 +8,13 @@
  * same command again records it whole.  The ledger row in `runs` is
  * written last, so a run without it never happened.
  *
- * The evaluating thread only serialises what it hands over (each event's
- * fields, each decision, each rejected line) into chunks; a writer thread
- * computes the hash chains and does the inserts with prepared statements,
- * so that SQLite and SHA-256 run on the second core while the engine
- * evaluates.  The connection is used by one thread at a time: the creating
+ * The evaluating thread serialises what it hands over (each event's
+ * fields, each decision with its chain hash, each rejected line) into
+ * chunks; a writer thread computes the events' and rejected lines' chains
+ * and does the inserts with prepared statements, so that SQLite and
+ * SHA-256 run on the second core while the engine evaluates.  (The
+ * decisions' chain is computed where the decisions are made: that
+ * balances the two threads.)  The connection is used by one thread at a time: the creating
  * thread until the writer starts, the writer until it is joined in
  * audit_run_finish, then the creating thread again.
  *
@@ -31,8 +33,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,10 @@ struct audit_run {
 	fhash *fh;
 	size_t n_fh;
 	hasher h;
+	/* the decisions' chain is computed by the evaluating thread (it
+	 * knows each decision's position), the writer only stores rows */
+	hasher mh;
+	canon mc;
 	canon c;
 	sqlite3_stmt *ins_event, *sel_event, *ins_reject, *ins_decision;
 
@@ -140,7 +146,7 @@ struct audit_run {
 	/* the writer's failure (an INC_E* code), read by the evaluating
 	 * thread to stop early; werr is read only after the join */
 	_Atomic int wrc;
-	char *werr;    /* and its message */
+	char *werr; /* and its message */
 
 	canon data; /* the evaluating thread's scratch */
 	bool began, committed;
@@ -150,7 +156,7 @@ struct audit_run {
 };
 
 static void set_err(audit_run *ar, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void set_err(audit_run *ar, const char *fmt, ...)
 {
@@ -213,7 +219,8 @@ static void put_json_chars(canon *c, const char *s, size_t n)
 			char e[2] = {'\\', (char)ch};
 			put_raw(c, e, 2);
 		} else {
-			char e[6] = {'\\', 'u', '0', '0', hexd[ch >> 4], hexd[ch & 15]};
+			char e[6] = {'\\', 'u',		  '0',
+				     '0',  hexd[ch >> 4], hexd[ch & 15]};
 			put_raw(c, e, 6);
 		}
 	}
@@ -255,7 +262,8 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 			put_dec(c, fv->v.u.d);
 			break;
 		case FT_INTEGER: {
-			int n = snprintf(b, sizeof b, "%lld", (long long)fv->v.u.i);
+			int n =
+			    snprintf(b, sizeof b, "%lld", (long long)fv->v.u.i);
 			put_raw(c, b, (size_t)n);
 			break;
 		}
@@ -270,7 +278,8 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 		}
 		case FT_SPLIT:
 			for (size_t k = 0; k < fv->n_parts; k++) {
-				const char *pid = ro->people[fv->parts[k].person].id;
+				const char *pid =
+				    ro->people[fv->parts[k].person].id;
 				if (k)
 					put_raw(c, ";", 1);
 				put_json_chars(c, pid, strlen(pid));
@@ -284,7 +293,8 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 	put_raw(c, "}", 1);
 }
 
-/* ---- chunks ---------------------------------------------------------------- */
+/* ---- chunks ----------------------------------------------------------------
+ */
 
 static bool chunk_reserve(chunk *k, size_t extra)
 {
@@ -301,10 +311,7 @@ static bool chunk_reserve(chunk *k, size_t extra)
 	return true;
 }
 
-static void chunk_u8(chunk *k, uint8_t v)
-{
-	k->buf[k->len++] = (char)v;
-}
+static void chunk_u8(chunk *k, uint8_t v) { k->buf[k->len++] = (char)v; }
 
 static void chunk_i64(chunk *k, int64_t v)
 {
@@ -325,10 +332,7 @@ static void chunk_text(chunk *k, const char *s, size_t n)
 	}
 }
 
-static size_t text_size(const char *s)
-{
-	return 4 + (s ? strlen(s) + 1 : 0);
-}
+static size_t text_size(const char *s) { return 4 + (s ? strlen(s) + 1 : 0); }
 
 /* reader side */
 typedef struct cursor {
@@ -358,7 +362,8 @@ static const char *cur_text(cursor *c, size_t *n)
 	return s;
 }
 
-/* ---- the writer's work ------------------------------------------------------ */
+/* ---- the writer's work ------------------------------------------------------
+ */
 
 static void wfail(audit_run *ar, int rc, const char *msg)
 {
@@ -472,25 +477,30 @@ static void do_event(audit_run *ar, cursor *cu)
 		return;
 	}
 	int64_t old_seq = sqlite3_column_int64(st, 0);
-	bool eq = same(date, ndate, sqlite3_column_text(st, 1), sqlite3_column_bytes(st, 1)) &&
-		  same(type, ntype, sqlite3_column_text(st, 2), sqlite3_column_bytes(st, 2)) &&
-		  same(pers, nperson, sqlite3_column_text(st, 3), sqlite3_column_bytes(st, 3)) &&
-		  same(data, ndata, sqlite3_column_text(st, 4), sqlite3_column_bytes(st, 4));
+	bool eq = same(date, ndate, sqlite3_column_text(st, 1),
+		       sqlite3_column_bytes(st, 1)) &&
+		  same(type, ntype, sqlite3_column_text(st, 2),
+		       sqlite3_column_bytes(st, 2)) &&
+		  same(pers, nperson, sqlite3_column_text(st, 3),
+		       sqlite3_column_bytes(st, 3)) &&
+		  same(data, ndata, sqlite3_column_text(st, 4),
+		       sqlite3_column_bytes(st, 4));
 	if (!eq) {
 		char buf[1024];
-		snprintf(buf, sizeof buf,
-			 "event '%.*s' is already in the audit database with "
-			 "different content (recorded by run %lld: %s %s %s %s; "
-			 "now: %.*s %.*s %.*s %.*s): an event id names one fact "
-			 "forever; record a correction as a new event",
-			 (int)(nid > 128 ? 128 : nid), id,
-			 (long long)sqlite3_column_int64(st, 5),
-			 (const char *)sqlite3_column_text(st, 1),
-			 (const char *)sqlite3_column_text(st, 2),
-			 (const char *)sqlite3_column_text(st, 3),
-			 (const char *)sqlite3_column_text(st, 4), (int)ndate, date,
-			 (int)ntype, type, (int)nperson, pers,
-			 (int)(ndata > 300 ? 300 : ndata), data);
+		snprintf(
+		    buf, sizeof buf,
+		    "event '%.*s' is already in the audit database with "
+		    "different content (recorded by run %lld: %s %s %s %s; "
+		    "now: %.*s %.*s %.*s %.*s): an event id names one fact "
+		    "forever; record a correction as a new event",
+		    (int)(nid > 128 ? 128 : nid), id,
+		    (long long)sqlite3_column_int64(st, 5),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 4), (int)ndate, date,
+		    (int)ntype, type, (int)nperson, pers,
+		    (int)(ndata > 300 ? 300 : ndata), data);
 		sqlite3_reset(st);
 		wfail(ar, INC_EINPUT, buf);
 		return;
@@ -502,40 +512,24 @@ static void do_event(audit_run *ar, cursor *cu)
 
 static void do_decision(audit_run *ar, cursor *cu)
 {
-	static const char *const cols[] = {"id", "period", "person", "kind",
-					   "amount", "currency", "rule", "events",
-					   "reason", "version", "detail"};
+	int64_t seq = cur_i64(cu);
+	size_t hl;
+	const char *hash = cur_text(cu, &hl);
 	const char *v[11];
 	size_t n[11];
-	int64_t seq = ar->dc.count + 1;
-	uint8_t hash[32];
-	canon *c = &ar->c;
 	sqlite3_stmt *st = ar->ins_decision;
 
 	for (int i = 0; i < 11; i++)
 		v[i] = cur_text(cu, &n[i]);
-	canon_begin(c, "decisions", ar->dc.head);
-	canon_int(c, "seq", seq);
-	canon_int(c, "run", ar->run);
-	for (int i = 0; i < 11; i++)
-		canon_text(c, cols[i], v[i], n[i]);
-	if (canon_hash(&ar->h, hash, c) != 0) {
-		wfail(ar, INC_ERROR, "cannot hash a decision");
-		return;
-	}
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, ar->run);
 	for (int i = 0; i < 11; i++)
 		bind_text(st, 3 + i, v[i], n[i]);
-	sqlite3_bind_blob(st, 14, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 14, hash, (int)hl, SQLITE_STATIC);
 	int s = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (s != SQLITE_DONE) {
+	if (s != SQLITE_DONE)
 		wdb(ar, "cannot store a decision");
-		return;
-	}
-	ar->dc.count = seq;
-	memcpy(ar->dc.head, hash, 32);
 }
 
 static void do_reject(audit_run *ar, cursor *cu)
@@ -608,11 +602,21 @@ static void process_chunk(audit_run *ar, const chunk *k)
 	while (cu.p < cu.end && !ar->wrc) {
 		char kind = *cu.p++;
 		switch (kind) {
-		case REC_EVENT: do_event(ar, &cu); break;
-		case REC_DECISION: do_decision(ar, &cu); break;
-		case REC_REJECT: do_reject(ar, &cu); break;
-		case REC_HASH: do_hash(ar, &cu); break;
-		default: wfail(ar, INC_ERROR, "bad audit record"); break;
+		case REC_EVENT:
+			do_event(ar, &cu);
+			break;
+		case REC_DECISION:
+			do_decision(ar, &cu);
+			break;
+		case REC_REJECT:
+			do_reject(ar, &cu);
+			break;
+		case REC_HASH:
+			do_hash(ar, &cu);
+			break;
+		default:
+			wfail(ar, INC_ERROR, "bad audit record");
+			break;
 		}
 	}
 }
@@ -717,14 +721,16 @@ static int stop_writer(audit_run *ar)
 	return 0;
 }
 
-/* ---- creating ------------------------------------------------------------------ */
+/* ---- creating
+ * ------------------------------------------------------------------ */
 
 static int load_locks(audit_run *ar, int64_t before)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = audit_prepare(ar->a, &st,
-			       "SELECT run, period FROM runs WHERE status = 'final' "
-			       "AND period IS NOT NULL AND run < ? ORDER BY run");
+	int rc =
+	    audit_prepare(ar->a, &st,
+			  "SELECT run, period FROM runs WHERE status = 'final' "
+			  "AND period IS NOT NULL AND run < ? ORDER BY run");
 	int s;
 
 	if (rc) {
@@ -739,7 +745,8 @@ static int load_locks(audit_run *ar, int64_t before)
 			if (strcmp(ar->locks[i].period, per) == 0)
 				break;
 		if (i == ar->n_locks) {
-			lockp *l = realloc(ar->locks, (ar->n_locks + 1) * sizeof *l);
+			lockp *l =
+			    realloc(ar->locks, (ar->n_locks + 1) * sizeof *l);
 			if (!l) {
 				rc = INC_ERROR;
 				break;
@@ -782,6 +789,7 @@ static audit_run *new_run(inc_audit *a, inc_diag_fn diag, void *ud)
 	ar->diag = diag;
 	ar->ud = ud;
 	canon_init(&ar->c);
+	canon_init(&ar->mc);
 	canon_init(&ar->data);
 	strmap_init(&ar->owed_ix);
 	for (size_t i = 0; i < N_CHUNKS; i++) {
@@ -790,7 +798,8 @@ static audit_run *new_run(inc_audit *a, inc_diag_fn diag, void *ud)
 	}
 	ar->cur = ar->free_list;
 	ar->free_list = ar->cur->next;
-	if (hasher_init(&ar->h) != 0) {
+	if (hasher_init(&ar->h) != 0 || hasher_init(&ar->mh) != 0) {
+		hasher_finish(&ar->h);
 		canon_finish(&ar->c);
 		canon_finish(&ar->data);
 		strmap_finish(&ar->owed_ix);
@@ -814,7 +823,8 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		return INC_ERROR;
 	}
 	if (a->recording) {
-		*err = strdup("another run is being recorded on this audit handle");
+		*err = strdup(
+		    "another run is being recorded on this audit handle");
 		return INC_ERROR;
 	}
 	ar = new_run(a, diag, ud);
@@ -828,7 +838,8 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 	if (!(ar->command = strdup(o && o->command ? o->command : "")))
 		goto oom;
 	if (ar->final && !ar->period) {
-		set_err(ar, "a final run pays one period: name it with --period");
+		set_err(ar,
+			"a final run pays one period: name it with --period");
 		rc = INC_EINPUT;
 		goto done;
 	}
@@ -840,8 +851,9 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 	}
 	ar->began = true;
 	if (ar->final) {
-		rc = audit_prepare(a, &st,
-				   "SELECT max(approval) FROM approvals WHERE policy = ?");
+		rc = audit_prepare(
+		    a, &st,
+		    "SELECT max(approval) FROM approvals WHERE policy = ?");
 		if (rc)
 			goto dberr;
 		sqlite3_bind_text(st, 1, inc_policy_hash(p), -1, SQLITE_STATIC);
@@ -851,8 +863,10 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		st = NULL;
 		if (ar->approval <= 0) {
 			set_err(ar,
-				"policy sha256 %s has no approval in %s: a final run "
-				"pays only from an approved policy (incentive approve "
+				"policy sha256 %s has no approval in %s: a "
+				"final run "
+				"pays only from an approved policy (incentive "
+				"approve "
 				"--audit %s --policy POLICY --by NAME)",
 				inc_policy_hash(p), a->path, a->path);
 			rc = INC_ENOTAPPROVED;
@@ -861,7 +875,9 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 	}
 	{
 		sqlite3_stmt *q = NULL;
-		if ((rc = audit_prepare(a, &q, "SELECT coalesce(max(run), 0) + 1 FROM runs")) != 0)
+		if ((rc = audit_prepare(
+			 a, &q,
+			 "SELECT coalesce(max(run), 0) + 1 FROM runs")) != 0)
 			goto dberr;
 		int s = sqlite3_step(q);
 		if (s == SQLITE_ROW)
@@ -874,19 +890,32 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		if (rc)
 			goto done;
 	}
-	if ((rc = audit_ledger_tail(a, &ar->ledger_seq, ar->ledger_prev)) != 0 ||
-	    (rc = audit_chain_tail(a, "events", &ar->ev.count, ar->ev.head)) != 0 ||
-	    (rc = audit_chain_tail(a, "rejects", &ar->rj.count, ar->rj.head)) != 0 ||
-	    (rc = audit_chain_tail(a, "decisions", &ar->dc.count, ar->dc.head)) != 0)
+	if ((rc = audit_ledger_tail(a, &ar->ledger_seq, ar->ledger_prev)) !=
+		0 ||
+	    (rc = audit_chain_tail(a, "events", &ar->ev.count, ar->ev.head)) !=
+		0 ||
+	    (rc = audit_chain_tail(a, "rejects", &ar->rj.count, ar->rj.head)) !=
+		0 ||
+	    (rc = audit_chain_tail(a, "decisions", &ar->dc.count,
+				   ar->dc.head)) != 0)
 		goto dberr;
 	if ((rc = load_locks(ar, ar->run)) != 0)
 		goto done;
 	if ((rc = audit_store_policy(a, p)) != 0)
 		goto dberr;
-	if ((rc = audit_prepare(a, &ar->ins_event, "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) != 0 ||
-	    (rc = audit_prepare(a, &ar->sel_event, "SELECT seq, date, type, person, data, run FROM events WHERE id = ?")) != 0 ||
-	    (rc = audit_prepare(a, &ar->ins_reject, "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != 0 ||
-	    (rc = audit_prepare(a, &ar->ins_decision, "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) != 0)
+	if ((rc = audit_prepare(
+		 a, &ar->ins_event,
+		 "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) !=
+		0 ||
+	    (rc = audit_prepare(a, &ar->sel_event,
+				"SELECT seq, date, type, person, data, run "
+				"FROM events WHERE id = ?")) != 0 ||
+	    (rc = audit_prepare(
+		 a, &ar->ins_reject,
+		 "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != 0 ||
+	    (rc = audit_prepare(a, &ar->ins_decision,
+				"INSERT INTO decisions VALUES (?, ?, ?, ?, ?, "
+				"?, ?, ?, ?, ?, ?, ?, ?, ?)")) != 0)
 		goto dberr;
 	if (pthread_mutex_init(&ar->mu, NULL) == 0) {
 		if (pthread_cond_init(&ar->cv_work, NULL) == 0) {
@@ -899,11 +928,13 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 			pthread_mutex_destroy(&ar->mu);
 	}
 	/* without a thread everything still works, in this thread */
-	if (ar->sync_ok && pthread_create(&ar->thread, NULL, writer_main, ar) == 0)
+	if (ar->sync_ok &&
+	    pthread_create(&ar->thread, NULL, writer_main, ar) == 0)
 		ar->thread_on = true;
 	a->recording = true;
 	/* the carried state an earlier run saved is an input like the others */
-	if (ro && ro->state_in && (rc = audit_run_input(ar, "state", ro->state_in)) != 0)
+	if (ro && ro->state_in &&
+	    (rc = audit_run_input(ar, "state", ro->state_in)) != 0)
 		goto done;
 	*out = ar;
 	return 0;
@@ -992,7 +1023,9 @@ void audit_run_destroy(audit_run *ar)
 	free(ar->ranges);
 	free(ar->fh);
 	hasher_finish(&ar->h);
+	hasher_finish(&ar->mh);
 	canon_finish(&ar->c);
+	canon_finish(&ar->mc);
 	canon_finish(&ar->data);
 	free(ar->period);
 	free(ar->command);
@@ -1001,17 +1034,15 @@ void audit_run_destroy(audit_run *ar)
 	free(ar);
 }
 
-const char *audit_run_error(const audit_run *ar)
-{
-	return ar->err;
-}
+const char *audit_run_error(const audit_run *ar) { return ar->err; }
 
 const inc_audit_run_info *audit_run_get_info(const audit_run *ar)
 {
 	return ar->committed ? &ar->info : NULL;
 }
 
-/* ---- hooks ------------------------------------------------------------------------ */
+/* ---- hooks
+ * ------------------------------------------------------------------------ */
 
 void audit_run_diag(void *ud, const inc_diag *d)
 {
@@ -1022,7 +1053,8 @@ void audit_run_diag(void *ud, const inc_diag *d)
 		const char *file = d->file ? d->file : "";
 		const char *msg = d->message ? d->message : "";
 		const char *hint = d->hint ? d->hint : "";
-		const char *sev = d->severity == INC_SEV_ERROR ? "error" : "warning";
+		const char *sev =
+		    d->severity == INC_SEV_ERROR ? "error" : "warning";
 		size_t need = 1 + 8 + text_size(file) + text_size(sev) +
 			      text_size(msg) + text_size(hint);
 		if (room(ar, need) == 0) {
@@ -1135,8 +1167,9 @@ int audit_run_input(audit_run *ar, const char *role, const char *path)
 	}
 	/* people and quotas: small, and stored whole at the end */
 	hasher h = {0};
-	int rc = hasher_init(&h) == 0 ? hash_file(&h, path, in->sha, &in->size, &in->bytes)
-				      : INC_ERROR;
+	int rc = hasher_init(&h) == 0
+		     ? hash_file(&h, path, in->sha, &in->size, &in->bytes)
+		     : INC_ERROR;
 	hasher_finish(&h);
 	if (rc)
 		set_err(ar, "out of memory");
@@ -1181,8 +1214,9 @@ int audit_run_event(audit_run *ar, const event *e)
 		return INC_ERROR;
 	}
 	date_format(date, e->date);
-	need = 1 + 16 + (4 + e->id_len + 1) + (4 + 11) + text_size(e->type->name) +
-	       text_size(who->id) + (4 + ar->data.len + 1);
+	need = 1 + 16 + (4 + e->id_len + 1) + (4 + 11) +
+	       text_size(e->type->name) + text_size(who->id) +
+	       (4 + ar->data.len + 1);
 	if ((rc = room(ar, need)) != 0)
 		return ar->wrc ? stop_writer(ar) : rc;
 	chunk *k = ar->cur;
@@ -1201,8 +1235,9 @@ int audit_run_event(audit_run *ar, const event *e)
 static int owe(audit_run *ar, const inc_decision *d, dec amount)
 {
 	char key[512];
-	int n = snprintf(key, sizeof key, "%s%c%s%c%s%c%s", d->period, 0,
-			 d->person, 0, d->kind, 0, d->currency ? d->currency : "");
+	int n =
+	    snprintf(key, sizeof key, "%s%c%s%c%s%c%s", d->period, 0, d->person,
+		     0, d->kind, 0, d->currency ? d->currency : "");
 	uint32_t ix;
 
 	if (n < 0 || (size_t)n >= sizeof key) {
@@ -1210,7 +1245,8 @@ static int owe(audit_run *ar, const inc_decision *d, dec amount)
 		return INC_ERROR;
 	}
 	if (strmap_get(&ar->owed_ix, key, (size_t)n, &ix))
-		return dec_add(&ar->owed[ix].sum, ar->owed[ix].sum, amount) == DEC_OK
+		return dec_add(&ar->owed[ix].sum, ar->owed[ix].sum, amount) ==
+			       DEC_OK
 			   ? 0
 			   : INC_EARITH;
 	if (ar->n_owed == ar->cap_owed) {
@@ -1228,7 +1264,8 @@ static int owe(audit_run *ar, const inc_decision *d, dec amount)
 	memcpy(o->key, key, (size_t)n + 1);
 	o->klen = (size_t)n;
 	o->sum = amount;
-	if (strmap_put(&ar->owed_ix, key, (size_t)n, (uint32_t)ar->n_owed, NULL) < 0) {
+	if (strmap_put(&ar->owed_ix, key, (size_t)n, (uint32_t)ar->n_owed,
+		       NULL) < 0) {
 		free(o->key);
 		return INC_ERROR;
 	}
@@ -1249,8 +1286,9 @@ int audit_run_decision(audit_run *ar, const inc_decision *d, bool has_amount,
 			ar->locks[i].in_scope = true;
 		if (has_amount && strcmp(d->kind, "adjustment") != 0 &&
 		    (rc = owe(ar, d, amount)) != 0) {
-			set_err(ar, rc == INC_EARITH ? "arithmetic overflow in a total"
-						     : "out of memory");
+			set_err(ar, rc == INC_EARITH
+					? "arithmetic overflow in a total"
+					: "out of memory");
 			return rc;
 		}
 		break;
@@ -1260,24 +1298,53 @@ int audit_run_decision(audit_run *ar, const inc_decision *d, bool has_amount,
 	ar->n_decisions++;
 	if (ar->wrc)
 		return stop_writer(ar);
-	const char *v[11] = {d->id, d->period, d->person, d->kind, d->amount,
-			     d->currency, d->rule, d->events, d->reason,
-			     d->version ? d->version : "", d->detail ? d->detail : "{}"};
-	size_t len[11], need = 1;
+	const char *v[11] = {d->id,
+			     d->period,
+			     d->person,
+			     d->kind,
+			     d->amount,
+			     d->currency,
+			     d->rule,
+			     d->events,
+			     d->reason,
+			     d->version ? d->version : "",
+			     d->detail ? d->detail : "{}"};
+	static const char *const cols[] = {
+	    "id",   "period", "person", "kind",    "amount", "currency",
+	    "rule", "events", "reason", "version", "detail"};
+	size_t len[11], need = 1 + 8 + 4 + 32 + 1;
+	uint8_t hash[32];
+	int64_t seq = ar->dc.count + 1;
+	canon *c = &ar->mc;
+
 	for (int i = 0; i < 11; i++) {
 		len[i] = v[i] ? strlen(v[i]) : 0;
 		need += 4 + (v[i] ? len[i] + 1 : 0);
 	}
+	canon_begin(c, "decisions", ar->dc.head);
+	canon_int(c, "seq", seq);
+	canon_int(c, "run", ar->run);
+	for (int i = 0; i < 11; i++)
+		canon_text(c, cols[i], v[i], len[i]);
+	if (canon_hash(&ar->mh, hash, c) != 0) {
+		set_err(ar, "cannot hash a decision");
+		return INC_ERROR;
+	}
 	if ((rc = room(ar, need)) != 0)
 		return ar->wrc ? stop_writer(ar) : rc;
+	ar->dc.count = seq;
+	memcpy(ar->dc.head, hash, 32);
 	chunk *k = ar->cur;
 	chunk_u8(k, REC_DECISION);
+	chunk_i64(k, seq);
+	chunk_text(k, (const char *)hash, 32);
 	for (int i = 0; i < 11; i++)
 		chunk_text(k, v[i], len[i]);
 	return 0;
 }
 
-/* ---- finishing --------------------------------------------------------------------- */
+/* ---- finishing
+ * --------------------------------------------------------------------- */
 
 typedef struct adj_key {
 	const char *person, *kind, *currency; /* into owed keys or paid rows */
@@ -1304,18 +1371,22 @@ static int read_paid(audit_run *ar, const lockp *l, adj_key **keys, size_t *n,
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
-	rc = audit_prepare(ar->a, &st,
-			   "SELECT person, CASE WHEN kind = 'adjustment' THEN "
-			   "coalesce(json_extract(detail, '$.adjusts'), '') ELSE kind END, "
-			   "coalesce(currency, ''), amount FROM decisions "
-			   "WHERE seq > ?1 AND seq <= ?2 AND period = ?3 AND amount IS NOT NULL "
-			   "AND ((?4 = 1 AND kind <> 'adjustment') OR (?4 = 0 AND kind = 'adjustment')) "
-			   "ORDER BY seq");
+	rc = audit_prepare(
+	    ar->a, &st,
+	    "SELECT person, CASE WHEN kind = 'adjustment' THEN "
+	    "coalesce(json_extract(detail, '$.adjusts'), '') ELSE kind END, "
+	    "coalesce(currency, ''), amount FROM decisions "
+	    "WHERE seq > ?1 AND seq <= ?2 AND period = ?3 AND amount IS NOT "
+	    "NULL "
+	    "AND ((?4 = 1 AND kind <> 'adjustment') OR (?4 = 0 AND kind = "
+	    "'adjustment')) "
+	    "ORDER BY seq");
 	if (rc)
 		return db_err(ar, "cannot read what was paid");
 	for (size_t f = 0; rc == 0 && f < l->n_finals; f++) {
 		int64_t after = 0, last = 0;
-		if ((rc = audit_run_decision_range(ar->a, l->finals[f], &after, &last)) != 0) {
+		if ((rc = audit_run_decision_range(ar->a, l->finals[f], &after,
+						   &last)) != 0) {
 			set_err(ar, "%s", inc_audit_errmsg(ar->a));
 			break;
 		}
@@ -1328,11 +1399,15 @@ static int read_paid(audit_run *ar, const lockp *l, adj_key **keys, size_t *n,
 		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *cols[3];
 			dec amt;
-			const char *at = (const char *)sqlite3_column_text(st, 3);
+			const char *at =
+			    (const char *)sqlite3_column_text(st, 3);
 			for (int i = 0; i < 3; i++)
-				cols[i] = (const char *)sqlite3_column_text(st, i);
+				cols[i] =
+				    (const char *)sqlite3_column_text(st, i);
 			if (dec_parse(&amt, at, strlen(at), false) != DEC_OK) {
-				set_err(ar, "%s: a recorded amount '%s' is not a number",
+				set_err(ar,
+					"%s: a recorded amount '%s' is not a "
+					"number",
 					ar->a->path, at);
 				rc = INC_EAUDIT;
 				break;
@@ -1342,14 +1417,19 @@ static int read_paid(audit_run *ar, const lockp *l, adj_key **keys, size_t *n,
 				const char *p = store->buf + (*offs)[3 * i];
 				const char *k = store->buf + (*offs)[3 * i + 1];
 				const char *c = store->buf + (*offs)[3 * i + 2];
-				if (!strcmp(p, cols[0]) && !strcmp(k, cols[1]) && !strcmp(c, cols[2]))
+				if (!strcmp(p, cols[0]) &&
+				    !strcmp(k, cols[1]) && !strcmp(c, cols[2]))
 					break;
 			}
 			if (i == *n) {
 				if (*n == *cap) {
 					size_t c2 = *cap ? *cap * 2 : 64;
-					adj_key *k2 = realloc(*keys, c2 * sizeof *k2);
-					size_t *o2 = k2 ? realloc(*offs, 3 * c2 * sizeof *o2) : NULL;
+					adj_key *k2 =
+					    realloc(*keys, c2 * sizeof *k2);
+					size_t *o2 =
+					    k2 ? realloc(*offs,
+							 3 * c2 * sizeof *o2)
+					       : NULL;
 					if (k2)
 						*keys = k2;
 					if (!o2) {
@@ -1362,7 +1442,8 @@ static int read_paid(audit_run *ar, const lockp *l, adj_key **keys, size_t *n,
 				memset(&(*keys)[i], 0, sizeof **keys);
 				for (int j = 0; j < 3; j++) {
 					(*offs)[3 * i + (size_t)j] = store->len;
-					sb_append(store, cols[j], strlen(cols[j]) + 1);
+					sb_append(store, cols[j],
+						  strlen(cols[j]) + 1);
 				}
 				(*n)++;
 			}
@@ -1421,7 +1502,9 @@ static int adjust_period(audit_run *ar, const lockp *l, audit_emit_fn emit,
 			if (n == cap) {
 				size_t c2 = cap ? cap * 2 : 64;
 				adj_key *k2 = realloc(keys, c2 * sizeof *k2);
-				size_t *o2 = k2 ? realloc(offs, 3 * c2 * sizeof *o2) : NULL;
+				size_t *o2 =
+				    k2 ? realloc(offs, 3 * c2 * sizeof *o2)
+				       : NULL;
 				if (k2)
 					keys = k2;
 				if (!o2) {
@@ -1458,13 +1541,15 @@ static int adjust_period(audit_run *ar, const lockp *l, audit_emit_fn emit,
 	if (n)
 		qsort(keys, n, sizeof *keys, cmp_adj);
 	for (size_t f = 0; f < l->n_finals; f++)
-		sb_printf(&finals, "%s%lld", f ? "," : "", (long long)l->finals[f]);
+		sb_printf(&finals, "%s%lld", f ? "," : "",
+			  (long long)l->finals[f]);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		adj_key *k = &keys[i];
 		dec owed = k->has_owed ? k->owed : dec_zero();
 		dec paid = k->has_paid ? k->paid : dec_zero();
 		dec diff;
-		char a_owed[80], a_paid[80], a_diff[80], g_owed[80], g_paid[80], g_diff[80];
+		char a_owed[80], a_paid[80], a_diff[80], g_owed[80], g_paid[80],
+		    g_diff[80];
 		int scale = owed.scale > paid.scale ? owed.scale : paid.scale;
 		if (dec_sub(&diff, owed, paid) != DEC_OK ||
 		    dec_round(&diff, diff, scale, DEC_HALF_EVEN) != DEC_OK ||
@@ -1484,17 +1569,20 @@ static int adjust_period(audit_run *ar, const lockp *l, audit_emit_fn emit,
 		money_text(g_diff, sizeof g_diff, diff, true);
 		sb_reset(&reason);
 		sb_printf(&reason,
-			  "%s for %s: %s owed now, %s already paid by final run%s %s: "
+			  "%s for %s: %s owed now, %s already paid by final "
+			  "run%s %s: "
 			  "adjustment %s%s",
-			  k->kind, l->period, g_owed, g_paid, l->n_finals > 1 ? "s" : "",
-			  sb_cstr(&finals), dec_sign(diff) > 0 ? "+" : "", g_diff);
+			  k->kind, l->period, g_owed, g_paid,
+			  l->n_finals > 1 ? "s" : "", sb_cstr(&finals),
+			  dec_sign(diff) > 0 ? "+" : "", g_diff);
 		sb_reset(&detail);
 		sb_printf(&detail,
-			  "{\"exact\":\"%s\",\"rounding\":\"none\",\"decimals\":\"%d\","
+			  "{\"exact\":\"%s\",\"rounding\":\"none\","
+			  "\"decimals\":\"%d\","
 			  "\"adjusts\":\"%s\",\"owed\":\"%s\",\"paid\":\"%s\","
 			  "\"paid_by\":\"%s\",\"locked_by\":\"%lld\"}",
-			  a_diff, scale, k->kind, a_owed, a_paid, sb_cstr(&finals),
-			  (long long)l->finals[0]);
+			  a_diff, scale, k->kind, a_owed, a_paid,
+			  sb_cstr(&finals), (long long)l->finals[0]);
 		if (reason.oom || detail.oom) {
 			set_err(ar, "out of memory");
 			rc = INC_ERROR;
@@ -1540,7 +1628,8 @@ typedef struct side {
 	const char *table;
 } side;
 
-static int side_begin(side *s, audit_run *ar, const char *table, const char *sql)
+static int side_begin(side *s, audit_run *ar, const char *table,
+		      const char *sql)
 {
 	memset(s, 0, sizeof *s);
 	s->ar = ar;
@@ -1575,8 +1664,9 @@ static int write_inputs(audit_run *ar, char out[65])
 		in->size = ar->fh[i].size;
 	}
 	side s;
-	int rc = side_begin(&s, ar, "run_inputs",
-			    "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?)");
+	int rc =
+	    side_begin(&s, ar, "run_inputs",
+		       "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?)");
 	canon *c = &ar->c;
 
 	for (size_t i = 0; rc == 0 && i < ar->n_inputs; i++) {
@@ -1584,7 +1674,8 @@ static int write_inputs(audit_run *ar, char out[65])
 		int stored = in->bytes != NULL;
 		if (stored) {
 			char sha[65];
-			if ((rc = audit_store_blob(ar->a, in->bytes, in->size, sha)) != 0) {
+			if ((rc = audit_store_blob(ar->a, in->bytes, in->size,
+						   sha)) != 0) {
 				set_err(ar, "%s", inc_audit_errmsg(ar->a));
 				break;
 			}
@@ -1614,8 +1705,9 @@ static int write_inputs(audit_run *ar, char out[65])
 static int write_people(audit_run *ar, char out[65])
 {
 	side s;
-	int rc = side_begin(&s, ar, "run_people",
-			    "INSERT INTO run_people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	int rc = side_begin(
+	    &s, ar, "run_people",
+	    "INSERT INTO run_people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	canon *c = &ar->c;
 	const roster *ro = ar->ro;
 
@@ -1638,10 +1730,14 @@ static int write_people(audit_run *ar, char out[65])
 		sqlite3_bind_int64(s.st, 1, ar->run);
 		sqlite3_bind_int64(s.st, 2, (int64_t)i + 1);
 		sqlite3_bind_text(s.st, 3, p->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.st, 4, p->name ? p->name : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.st, 5, p->level ? p->level : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.st, 6, p->team ? p->team : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s.st, 7, p->manager ? p->manager : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s.st, 4, p->name ? p->name : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s.st, 5, p->level ? p->level : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s.st, 6, p->team ? p->team : "", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s.st, 7, p->manager ? p->manager : "", -1,
+				  SQLITE_STATIC);
 		sqlite3_bind_text(s.st, 8, hired, -1, SQLITE_TRANSIENT);
 		if (p->has_left)
 			sqlite3_bind_text(s.st, 9, left, -1, SQLITE_TRANSIENT);
@@ -1695,15 +1791,17 @@ static void json_str(strbuf *sb, const char *s)
 }
 
 /* The run's ledger row. */
-static int write_run(audit_run *ar, const inc_run_stats *stt, const char *inputs,
-		     const char *members, const char *people)
+static int write_run(audit_run *ar, const inc_run_stats *stt,
+		     const char *inputs, const char *members,
+		     const char *people)
 {
 	sqlite3_stmt *st = NULL;
 	canon *c = &ar->c;
 	strbuf opts;
 	char evh[65], rjh[65], dch[65];
 	uint8_t hash[32];
-	const char *name = ar->policy->n_versions ? ar->policy->versions[0].policy_name : "";
+	const char *name =
+	    ar->policy->n_versions ? ar->policy->versions[0].policy_name : "";
 	int rc;
 
 	sb_init(&opts);
@@ -1713,8 +1811,7 @@ static int write_run(audit_run *ar, const inc_run_stats *stt, const char *inputs
 	else
 		sb_puts(&opts, "null");
 	sb_printf(&opts, ",\"strict\":%s,\"final\":%s}",
-		  ar->strict ? "true" : "false",
-		  ar->final ? "true" : "false");
+		  ar->strict ? "true" : "false", ar->final ? "true" : "false");
 	if (opts.oom) {
 		sb_finish(&opts);
 		set_err(ar, "out of memory");
@@ -1723,7 +1820,8 @@ static int write_run(audit_run *ar, const inc_run_stats *stt, const char *inputs
 	hex_encode(evh, ar->ev.head);
 	hex_encode(rjh, ar->rj.head);
 	hex_encode(dch, ar->dc.head);
-	uint64_t rejected = stt->events_rejected + stt->people_rejected + stt->quotas_rejected;
+	uint64_t rejected =
+	    stt->events_rejected + stt->people_rejected + stt->quotas_rejected;
 	uint64_t events = stt->events_accepted;
 
 	struct {
@@ -1781,7 +1879,8 @@ static int write_run(audit_run *ar, const inc_run_stats *stt, const char *inputs
 		return INC_ERROR;
 	}
 	rc = audit_prepare(ar->a, &st,
-			   "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			   "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+			   "?, ?, ?, ?, ?, ?, ?, ?, "
 			   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (rc == 0) {
 		for (size_t i = 0; i < nc; i++) {
@@ -1791,7 +1890,8 @@ static int write_run(audit_run *ar, const inc_run_stats *stt, const char *inputs
 			else if (cols[i].is_int)
 				sqlite3_bind_int64(st, ix, cols[i].i);
 			else
-				sqlite3_bind_text(st, ix, cols[i].s, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, ix, cols[i].s, -1,
+						  SQLITE_TRANSIENT);
 		}
 		sqlite3_bind_blob(st, (int)nc + 1, hash, 32, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -1810,8 +1910,8 @@ static int write_run(audit_run *ar, const inc_run_stats *stt, const char *inputs
 	return rc;
 }
 
-int audit_run_finish(audit_run *ar, const inc_run_stats *st,
-		     audit_emit_fn emit, void *emit_ud, char **err)
+int audit_run_finish(audit_run *ar, const inc_run_stats *st, audit_emit_fn emit,
+		     void *emit_ud, char **err)
 {
 	char inputs[65], members[65], people[65];
 	int rc;
@@ -1852,7 +1952,8 @@ int audit_run_finish(audit_run *ar, const inc_run_stats *st,
 	ar->info.engine = "incentive " INC_VERSION;
 	ar->info.command = ar->command;
 	ar->info.policy = inc_policy_hash(ar->policy);
-	ar->info.policy_name = ar->policy->n_versions ? ar->policy->versions[0].policy_name : "";
+	ar->info.policy_name =
+	    ar->policy->n_versions ? ar->policy->versions[0].policy_name : "";
 	ar->info.period = ar->period;
 	ar->info.approval = ar->approval;
 	ar->info.locked_by = ar->locked_by;

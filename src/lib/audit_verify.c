@@ -40,38 +40,54 @@ typedef struct tspec {
 } tspec;
 
 static const char *const run_cols[] = {
-    "seq", "run", "status", "started", "engine", "command", "options",
-    "policy", "policy_name", "policy_root", "period", "approval",
-    "locked_by", "lines_read", "events", "events_new", "events_known",
-    "rejected", "people", "quotas", "decisions", "adjustments",
-    "inputs_sha256", "members_sha256", "people_sha256", "events_count",
-    "events_head", "rejects_count", "rejects_head", "decisions_count",
+    "seq",	     "run",	      "status",
+    "started",	     "engine",	      "command",
+    "options",	     "policy",	      "policy_name",
+    "policy_root",   "period",	      "approval",
+    "locked_by",     "lines_read",    "events",
+    "events_new",    "events_known",  "rejected",
+    "people",	     "quotas",	      "decisions",
+    "adjustments",   "inputs_sha256", "members_sha256",
+    "people_sha256", "events_count",  "events_head",
+    "rejects_count", "rejects_head",  "decisions_count",
     "decisions_head"};
 enum {
-	RC_RUN = 1, RC_STATUS = 2, RC_POLICY = 7, RC_APPROVAL = 11,
-	RC_DECISIONS = 20, RC_INPUTS = 22, RC_MEMBERS = 23, RC_PEOPLE = 24,
-	RC_EV_COUNT = 25, RC_EV_HEAD = 26, RC_RJ_COUNT = 27, RC_RJ_HEAD = 28,
-	RC_DC_COUNT = 29, RC_DC_HEAD = 30,
+	RC_RUN = 1,
+	RC_STATUS = 2,
+	RC_POLICY = 7,
+	RC_APPROVAL = 11,
+	RC_DECISIONS = 20,
+	RC_INPUTS = 22,
+	RC_MEMBERS = 23,
+	RC_PEOPLE = 24,
+	RC_EV_COUNT = 25,
+	RC_EV_HEAD = 26,
+	RC_RJ_COUNT = 27,
+	RC_RJ_HEAD = 28,
+	RC_DC_COUNT = 29,
+	RC_DC_HEAD = 30,
 };
 static const char *const approval_cols[] = {
-    "seq", "approval", "policy", "policy_name", "approved_by", "note",
-    "approved_at"};
-static const char *const event_cols[] = {"seq", "id", "date", "type", "person",
-					 "data", "run", "input", "line"};
-static const char *const reject_cols[] = {"seq", "run", "file", "line",
+    "seq",	   "approval", "policy",     "policy_name",
+    "approved_by", "note",     "approved_at"};
+static const char *const event_cols[] = {
+    "seq", "id", "date", "type", "person", "data", "run", "input", "line"};
+static const char *const reject_cols[] = {"seq",      "run",	 "file", "line",
 					  "severity", "message", "hint"};
 static const char *const decision_cols[] = {
-    "seq", "run", "id", "period", "person", "kind", "amount",
+    "seq",	"run",	"id",	  "period", "person",  "kind",	"amount",
     "currency", "rule", "events", "reason", "version", "detail"};
-static const char *const input_cols[] = {"run", "n", "role", "path",
+static const char *const input_cols[] = {"run",	 "n",	   "role",  "path",
 					 "size", "sha256", "stored"};
-static const char *const people_cols[] = {"run", "n", "person", "name",
-					  "level", "team", "manager",
-					  "hired", "left_on", "currency"};
-static const char *const member_cols[] = {"run", "n", "first_seq",
-					  "last_seq"};
+static const char *const people_cols[] = {
+    "run",  "n",       "person", "name",    "level",
+    "team", "manager", "hired",	 "left_on", "currency"};
+static const char *const member_cols[] = {"run", "n", "first_seq", "last_seq"};
 
-#define SPEC(t, c) {t, c, sizeof c / sizeof *c}
+#define SPEC(t, c)                                                             \
+	{                                                                      \
+		t, c, sizeof c / sizeof *c                                     \
+	}
 static const tspec t_runs = SPEC("runs", run_cols);
 static const tspec t_approvals = SPEC("approvals", approval_cols);
 static const tspec t_events = SPEC("events", event_cols);
@@ -106,7 +122,7 @@ typedef struct verifier {
 
 static void finding(verifier *vf, const char *table, int64_t seq,
 		    const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static void finding(verifier *vf, const char *table, int64_t seq,
 		    const char *kind, const char *fmt, ...)
@@ -130,7 +146,8 @@ static void db_fail(verifier *vf, const char *what)
 	vf->failed = INC_ERROR;
 }
 
-/* ---- rows ------------------------------------------------------------------ */
+/* ---- rows ------------------------------------------------------------------
+ */
 
 static int row_fill(vrow *r, const tspec *t, sqlite3_stmt *st, bool copy)
 {
@@ -228,7 +245,8 @@ static void describe(char *buf, size_t cap, const vrow *r)
 			 val(r, 2), val(r, 4));
 }
 
-/* ---- classification of the first bad row ------------------------------------ */
+/* ---- classification of the first bad row ------------------------------------
+ */
 
 /* win[0..n) are the rows at positions base, base+1, ...; the bad row is at
  * position pos (win[pos - base]).  Reports one finding. */
@@ -249,7 +267,8 @@ static void classify(verifier *vf, const char *chain, vrow *win, size_t n,
 			const uint8_t *z = zi == n ? zero : win[zi].hash;
 			if (zi < n && (zi == xi || !win[zi].hash_ok))
 				continue;
-			for (int64_t s = pos - WINDOW - 1; s <= pos + WINDOW + 1; s++) {
+			for (int64_t s = pos - WINDOW - 1;
+			     s <= pos + WINDOW + 1; s++) {
 				if (s < 1 || (s == pos && z == pred))
 					continue;
 				if (zi == n && s != 1)
@@ -257,46 +276,58 @@ static void classify(verifier *vf, const char *chain, vrow *win, size_t n,
 				if (row_hash(vf, x, z, s, h) != 0 ||
 				    memcmp(h, x->hash, 32) != 0)
 					continue;
-				bool after_pred = (zi == n && xi == 0 && base == 1) ||
-						  (zi + 1 == xi);
+				bool after_pred =
+				    (zi == n && xi == 0 && base == 1) ||
+				    (zi + 1 == xi);
 				if (after_pred && s > pos)
 					finding(vf, chain, pos, "deleted",
-						"%s: %lld row(s) before seq %lld were deleted: "
+						"%s: %lld row(s) before seq "
+						"%lld were deleted: "
 						"%s was recorded at seq %lld",
-						chain, (long long)(s - pos), (long long)pos,
-						what, (long long)s);
+						chain, (long long)(s - pos),
+						(long long)pos, what,
+						(long long)s);
 				else if (after_pred && s < pos)
 					finding(vf, chain, pos, "inserted",
-						"%s: %lld row(s) were inserted before seq %lld: "
+						"%s: %lld row(s) were inserted "
+						"before seq %lld: "
 						"%s was recorded at seq %lld",
-						chain, (long long)(pos - s), (long long)pos,
-						what, (long long)s);
+						chain, (long long)(pos - s),
+						(long long)pos, what,
+						(long long)s);
 				else
-					finding(vf, chain, pos, "reordered",
-						"%s: rows were reordered: seq %lld holds %s, "
-						"which was recorded at seq %lld",
-						chain, (long long)pos, what, (long long)s);
+					finding(
+					    vf, chain, pos, "reordered",
+					    "%s: rows were reordered: seq %lld "
+					    "holds %s, "
+					    "which was recorded at seq %lld",
+					    chain, (long long)pos, what,
+					    (long long)s);
 				return;
 			}
 		}
 	}
 	/* not a moved row: is it one too many? */
 	if (xi + 1 < n && row_ok(vf, &win[xi + 1], pred, pos)) {
-		finding(vf, chain, pos, "inserted",
-			"%s: seq %lld (%s) is not part of the record: the chain "
-			"goes on without it",
-			chain, (long long)pos, what);
+		finding(
+		    vf, chain, pos, "inserted",
+		    "%s: seq %lld (%s) is not part of the record: the chain "
+		    "goes on without it",
+		    chain, (long long)pos, what);
 		return;
 	}
 	/* does the next row still follow it, and at which position?  Rows
 	 * deleted before it (and the rest renumbered) shift both. */
-	for (int64_t d = -WINDOW; xi + 1 < n && x->hash_ok && d <= WINDOW; d++) {
-		if (pos + 1 + d < 2 || row_hash(vf, &win[xi + 1], x->hash, pos + 1 + d, h) != 0 ||
+	for (int64_t d = -WINDOW; xi + 1 < n && x->hash_ok && d <= WINDOW;
+	     d++) {
+		if (pos + 1 + d < 2 ||
+		    row_hash(vf, &win[xi + 1], x->hash, pos + 1 + d, h) != 0 ||
 		    memcmp(h, win[xi + 1].hash, 32) != 0)
 			continue;
 		if (d > 0) {
 			finding(vf, chain, pos, "deleted",
-				"%s: %lld row(s) before seq %lld were deleted and the "
+				"%s: %lld row(s) before seq %lld were deleted "
+				"and the "
 				"rest renumbered: %s was recorded at seq %lld",
 				chain, (long long)d, (long long)pos, what,
 				(long long)(pos + d));
@@ -304,7 +335,8 @@ static void classify(verifier *vf, const char *chain, vrow *win, size_t n,
 		}
 		if (d < 0) {
 			finding(vf, chain, pos, "inserted",
-				"%s: %lld row(s) were inserted before seq %lld and the "
+				"%s: %lld row(s) were inserted before seq %lld "
+				"and the "
 				"rest renumbered: %s was recorded at seq %lld",
 				chain, (long long)-d, (long long)pos, what,
 				(long long)(pos + d));
@@ -318,7 +350,8 @@ static void classify(verifier *vf, const char *chain, vrow *win, size_t n,
 		chain, (long long)pos, what);
 }
 
-/* ---- chains ------------------------------------------------------------------- */
+/* ---- chains
+ * ------------------------------------------------------------------- */
 
 /* Where a run says a chain stood when it committed. */
 typedef struct checkpoint {
@@ -345,8 +378,8 @@ static char *select_sql(const tspec *t, const char *tail)
 }
 
 /* Loads the rows at positions [from, from + n) (by seq order). */
-static size_t load_window(verifier *vf, const tspec *t, int64_t from,
-			  size_t n, vrow *out)
+static size_t load_window(verifier *vf, const tspec *t, int64_t from, size_t n,
+			  vrow *out)
 {
 	char *sql = select_sql(t, "ORDER BY seq LIMIT ? OFFSET ?");
 	sqlite3_stmt *st = NULL;
@@ -401,11 +434,13 @@ static bool walk(verifier *vf, const tspec *t, checkpoint *cps, size_t ncp,
 			describe(what, sizeof what, &r);
 			while (sqlite3_step(st) == SQLITE_ROW)
 				total++;
-			finding(vf, t->table, pos, "inserted",
-				"%s: seq %lld..%lld were inserted: no run recorded them "
-				"(the last run ends at seq %lld; seq %lld is %s)",
-				t->table, (long long)pos, (long long)total, (long long)last,
-				(long long)pos, what);
+			finding(
+			    vf, t->table, pos, "inserted",
+			    "%s: seq %lld..%lld were inserted: no run recorded "
+			    "them "
+			    "(the last run ends at seq %lld; seq %lld is %s)",
+			    t->table, (long long)pos, (long long)total,
+			    (long long)last, (long long)pos, what);
 			ok = false;
 			break;
 		}
@@ -414,26 +449,33 @@ static bool walk(verifier *vf, const tspec *t, checkpoint *cps, size_t ncp,
 			describe(what, sizeof what, &r);
 			if (r.seq > pos)
 				finding(vf, t->table, pos, "deleted",
-					"%s: rows at seq %lld..%lld are missing (deleted): "
+					"%s: rows at seq %lld..%lld are "
+					"missing (deleted): "
 					"the next row is seq %lld, %s",
-					t->table, (long long)pos, (long long)(r.seq - 1),
+					t->table, (long long)pos,
+					(long long)(r.seq - 1),
 					(long long)r.seq, what);
 			else
-				finding(vf, t->table, pos, "inserted",
-					"%s: a row with seq %s was inserted (%s)",
-					t->table, val(&r, 0), what);
+				finding(
+				    vf, t->table, pos, "inserted",
+				    "%s: a row with seq %s was inserted (%s)",
+				    t->table, val(&r, 0), what);
 			ok = false;
 			break;
 		}
 		if (!row_ok(vf, &r, prev, -1)) {
-			int64_t from = pos - WINDOW - 1 < 1 ? 1 : pos - WINDOW - 1;
+			int64_t from =
+			    pos - WINDOW - 1 < 1 ? 1 : pos - WINDOW - 1;
 			vrow win[2 * WINDOW + 4];
-			size_t n = load_window(vf, t, from, (size_t)(pos - from) + WINDOW + 2, win);
+			size_t n =
+			    load_window(vf, t, from,
+					(size_t)(pos - from) + WINDOW + 2, win);
 			if ((int64_t)n > pos - from)
 				classify(vf, t->table, win, n, from, pos);
 			else
 				finding(vf, t->table, pos, "changed",
-					"%s: seq %lld was changed", t->table, (long long)pos);
+					"%s: seq %lld was changed", t->table,
+					(long long)pos);
 			for (size_t i = 0; i < n; i++)
 				row_free(&win[i]);
 			ok = false;
@@ -458,7 +500,8 @@ static bool walk(verifier *vf, const tspec *t, checkpoint *cps, size_t ncp,
 		char q[96];
 		sqlite3_stmt *c = NULL;
 		snprintf(q, sizeof q, "SELECT count(*) FROM %s", t->table);
-		if (audit_prepare(vf->a, &c, q) == 0 && sqlite3_step(c) == SQLITE_ROW)
+		if (audit_prepare(vf->a, &c, q) == 0 &&
+		    sqlite3_step(c) == SQLITE_ROW)
 			*rows = sqlite3_column_int64(c, 0);
 		sqlite3_finalize(c);
 	}
@@ -526,19 +569,24 @@ static bool walk_ledger(verifier *vf)
 			describe(what, sizeof what, r);
 			if (r->seq > pos)
 				finding(vf, "ledger", pos, "deleted",
-					"ledger (runs and approvals): seq %lld..%lld are "
-					"missing (deleted): the next entry is seq %lld, %s",
+					"ledger (runs and approvals): seq "
+					"%lld..%lld are "
+					"missing (deleted): the next entry is "
+					"seq %lld, %s",
 					(long long)pos, (long long)(r->seq - 1),
 					(long long)r->seq, what);
 			else
-				finding(vf, "ledger", pos, "inserted",
-					"ledger: two entries claim seq %lld (%s)",
-					(long long)r->seq, what);
+				finding(
+				    vf, "ledger", pos, "inserted",
+				    "ledger: two entries claim seq %lld (%s)",
+				    (long long)r->seq, what);
 			return false;
 		}
 		if (!row_ok(vf, r, prev, -1)) {
 			size_t lo = i > WINDOW + 1 ? i - WINDOW - 1 : 0;
-			size_t hi = i + WINDOW + 2 < vf->n_ledger ? i + WINDOW + 2 : vf->n_ledger;
+			size_t hi = i + WINDOW + 2 < vf->n_ledger
+					? i + WINDOW + 2
+					: vf->n_ledger;
 			classify(vf, "ledger", vf->ledger + lo, hi - lo,
 				 (int64_t)lo + 1, pos);
 			return false;
@@ -577,11 +625,12 @@ static void check_chain(verifier *vf, const tspec *t, size_t count_col,
 		c->count = ival(r, count_col);
 		c->head = r->v[head_col] ? r->v[head_col] : "";
 		if (c->count < last)
-			finding(vf, "runs", r->seq, "changed",
-				"runs: run %lld records %s up to seq %lld, before "
-				"run %lld's %lld",
-				(long long)c->run, t->table, (long long)c->count,
-				(long long)last_run, (long long)last);
+			finding(
+			    vf, "runs", r->seq, "changed",
+			    "runs: run %lld records %s up to seq %lld, before "
+			    "run %lld's %lld",
+			    (long long)c->run, t->table, (long long)c->count,
+			    (long long)last_run, (long long)last);
 		last = c->count;
 		last_run = c->run;
 	}
@@ -590,10 +639,12 @@ static void check_chain(verifier *vf, const tspec *t, size_t count_col,
 	if (ok) {
 		if (rows < last)
 			finding(vf, t->table, rows + 1, "deleted",
-				"%s: seq %lld..%lld were deleted: run %lld recorded "
+				"%s: seq %lld..%lld were deleted: run %lld "
+				"recorded "
 				"them, the table ends at seq %lld",
-				t->table, (long long)(rows + 1), (long long)last,
-				(long long)last_run, (long long)rows);
+				t->table, (long long)(rows + 1),
+				(long long)last, (long long)last_run,
+				(long long)rows);
 		for (size_t i = 0; rows == last && i < ncp; i++) {
 			char hex[65];
 			const checkpoint *c = &cps[i];
@@ -607,11 +658,14 @@ static void check_chain(verifier *vf, const tspec *t, size_t count_col,
 			}
 			if (strcmp(hex, c->head) != 0) {
 				finding(vf, t->table, c->count, "changed",
-					"%s: run %lld recorded head %.16s... at seq %lld, "
-					"the chain has %.16s... there: rows up to seq %lld "
+					"%s: run %lld recorded head %.16s... "
+					"at seq %lld, "
+					"the chain has %.16s... there: rows up "
+					"to seq %lld "
 					"were rewritten",
 					t->table, (long long)c->run, c->head,
-					(long long)c->count, hex, (long long)c->count);
+					(long long)c->count, hex,
+					(long long)c->count);
 				break;
 			}
 		}
@@ -656,12 +710,14 @@ static void check_side(verifier *vf, const tspec *t, const vrow *run,
 	hex_encode(hex, head);
 	if (!run->v[digest_col] || strcmp(hex, run->v[digest_col]) != 0)
 		finding(vf, t->table, 0, "changed",
-			"%s: the rows of run %lld (%lld now) do not match the digest "
+			"%s: the rows of run %lld (%lld now) do not match the "
+			"digest "
 			"the run recorded: rows were changed, added or deleted",
 			t->table, (long long)ival(run, RC_RUN), (long long)n);
 }
 
-/* ---- content-addressed data ----------------------------------------------------- */
+/* ---- content-addressed data
+ * ----------------------------------------------------- */
 
 static void check_blobs(verifier *vf)
 {
@@ -669,7 +725,9 @@ static void check_blobs(verifier *vf)
 	uint8_t md[32];
 	char hex[65];
 
-	if (audit_prepare(vf->a, &st, "SELECT sha256, size, bytes FROM blobs ORDER BY rowid") != 0) {
+	if (audit_prepare(
+		vf->a, &st,
+		"SELECT sha256, size, bytes FROM blobs ORDER BY rowid") != 0) {
 		vf->failed = INC_ERROR;
 		return;
 	}
@@ -683,7 +741,8 @@ static void check_blobs(verifier *vf)
 		if (!key || strcmp(hex, key) != 0 ||
 		    sqlite3_column_int64(st, 1) != (int64_t)n) {
 			finding(vf, "blobs", 0, "changed",
-				"blobs: the file stored as %.16s... was changed: its "
+				"blobs: the file stored as %.16s... was "
+				"changed: its "
 				"bytes hash to %.16s...",
 				key ? key : "NULL", hex);
 			break;
@@ -697,10 +756,14 @@ static void check_policies(verifier *vf)
 	sqlite3_stmt *st = NULL, *f = NULL;
 	char hex[65];
 
-	if (audit_prepare(vf->a, &st, "SELECT hash, files FROM policies ORDER BY rowid") != 0 ||
+	if (audit_prepare(vf->a, &st,
+			  "SELECT hash, files FROM policies ORDER BY rowid") !=
+		0 ||
 	    audit_prepare(vf->a, &f,
-			  "SELECT pf.path, b.bytes FROM policy_files pf LEFT JOIN blobs b "
-			  "ON b.sha256 = pf.sha256 WHERE pf.policy = ? ORDER BY pf.path") != 0) {
+			  "SELECT pf.path, b.bytes FROM policy_files pf LEFT "
+			  "JOIN blobs b "
+			  "ON b.sha256 = pf.sha256 WHERE pf.policy = ? ORDER "
+			  "BY pf.path") != 0) {
 		sqlite3_finalize(st);
 		vf->failed = INC_ERROR;
 		return;
@@ -715,7 +778,8 @@ static void check_policies(verifier *vf)
 		sqlite3_bind_text(f, 1, hash, -1, SQLITE_TRANSIENT);
 		hasher_begin(&vf->h);
 		while (sqlite3_step(f) == SQLITE_ROW) {
-			const char *path = (const char *)sqlite3_column_text(f, 0);
+			const char *path =
+			    (const char *)sqlite3_column_text(f, 0);
 			size_t len = (size_t)sqlite3_column_bytes(f, 1);
 			char num[32];
 			int nl = snprintf(num, sizeof num, "%zu", len);
@@ -723,15 +787,18 @@ static void check_policies(verifier *vf)
 				missing = true;
 			hasher_update(&vf->h, path, strlen(path) + 1);
 			hasher_update(&vf->h, num, (size_t)nl + 1);
-			hasher_update(&vf->h, len ? sqlite3_column_blob(f, 1) : "", len);
+			hasher_update(
+			    &vf->h, len ? sqlite3_column_blob(f, 1) : "", len);
 			n++;
 		}
 		hasher_end(&vf->h, md);
 		hex_encode(hex, md);
 		if (missing || n != files || strcmp(hex, hash) != 0) {
 			finding(vf, "policies", 0, "changed",
-				"policies: the snapshot of policy %.16s... was changed "
-				"(%lld of %lld files%s): its files hash to %.16s...",
+				"policies: the snapshot of policy %.16s... was "
+				"changed "
+				"(%lld of %lld files%s): its files hash to "
+				"%.16s...",
 				hash, (long long)n, (long long)files,
 				missing ? ", some bytes missing" : "", hex);
 			break;
@@ -760,15 +827,22 @@ static void check_schema(verifier *vf)
 	/* merge the two sorted lists */
 	int sw = sqlite3_step(want), sh = sqlite3_step(have);
 	while (sw == SQLITE_ROW || sh == SQLITE_ROW) {
-		const char *nw = sw == SQLITE_ROW ? (const char *)sqlite3_column_text(want, 1) : NULL;
-		const char *nh = sh == SQLITE_ROW ? (const char *)sqlite3_column_text(have, 1) : NULL;
+		const char *nw =
+		    sw == SQLITE_ROW
+			? (const char *)sqlite3_column_text(want, 1)
+			: NULL;
+		const char *nh =
+		    sh == SQLITE_ROW
+			? (const char *)sqlite3_column_text(have, 1)
+			: NULL;
 		int c = !nw ? 1 : !nh ? -1 : strcmp(nw, nh);
 		if (!nw)
 			nw = "";
 		if (!nh)
 			nh = "";
 		if (c < 0) {
-			const char *type = (const char *)sqlite3_column_text(want, 0);
+			const char *type =
+			    (const char *)sqlite3_column_text(want, 0);
 			finding(vf, "database", 0, "schema",
 				"schema: %s %s is missing%s", type, nw,
 				strcmp(type, "trigger") == 0
@@ -782,10 +856,14 @@ static void check_schema(verifier *vf)
 			sh = sqlite3_step(have);
 		} else {
 			if (strcmp((const char *)sqlite3_column_text(want, 2),
-				   (const char *)sqlite3_column_text(have, 2)) != 0)
-				finding(vf, "database", 0, "schema",
-					"schema: %s %s differs from schemas/audit.sql",
-					(const char *)sqlite3_column_text(have, 0), nh);
+				   (const char *)sqlite3_column_text(have,
+								     2)) != 0)
+				finding(
+				    vf, "database", 0, "schema",
+				    "schema: %s %s differs from "
+				    "schemas/audit.sql",
+				    (const char *)sqlite3_column_text(have, 0),
+				    nh);
 			sw = sqlite3_step(want);
 			sh = sqlite3_step(have);
 		}
@@ -808,7 +886,8 @@ static void check_integrity(verifier *vf)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *m = (const char *)sqlite3_column_text(st, 0);
 		if (m && strcmp(m, "ok") != 0) {
-			finding(vf, "database", 0, "integrity", "integrity_check: %s", m);
+			finding(vf, "database", 0, "integrity",
+				"integrity_check: %s", m);
 			break;
 		}
 	}
@@ -820,22 +899,28 @@ static void check_references(verifier *vf)
 {
 	sqlite3_stmt *pol = NULL, *apr = NULL;
 
-	if (audit_prepare(vf->a, &pol, "SELECT 1 FROM policies WHERE hash = ?") != 0 ||
-	    audit_prepare(vf->a, &apr, "SELECT policy FROM approvals WHERE approval = ?") != 0) {
+	if (audit_prepare(vf->a, &pol,
+			  "SELECT 1 FROM policies WHERE hash = ?") != 0 ||
+	    audit_prepare(vf->a, &apr,
+			  "SELECT policy FROM approvals WHERE approval = ?") !=
+		0) {
 		sqlite3_finalize(pol);
 		vf->failed = INC_ERROR;
 		return;
 	}
 	for (size_t i = 0; i < vf->n_ledger; i++) {
 		const vrow *r = &vf->ledger[i];
-		const char *policy = r->t == &t_runs ? r->v[RC_POLICY] : r->v[2];
+		const char *policy =
+		    r->t == &t_runs ? r->v[RC_POLICY] : r->v[2];
 		sqlite3_reset(pol);
-		sqlite3_bind_text(pol, 1, policy ? policy : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(pol, 1, policy ? policy : "", -1,
+				  SQLITE_STATIC);
 		if (sqlite3_step(pol) != SQLITE_ROW) {
 			char what[512];
 			describe(what, sizeof what, r);
 			finding(vf, "policies", 0, "deleted",
-				"policies: the snapshot of policy %.16s... (%s) is missing",
+				"policies: the snapshot of policy %.16s... "
+				"(%s) is missing",
 				policy ? policy : "NULL", what);
 			break;
 		}
@@ -844,12 +929,15 @@ static void check_references(verifier *vf)
 		sqlite3_reset(apr);
 		sqlite3_bind_int64(apr, 1, ival(r, RC_APPROVAL));
 		if (sqlite3_step(apr) != SQLITE_ROW ||
-		    strcmp((const char *)sqlite3_column_text(apr, 0), policy) != 0) {
-			finding(vf, "approvals", 0, "changed",
-				"approvals: final run %lld relied on approval %lld of "
-				"policy %.16s..., which the ledger does not hold",
-				(long long)ival(r, RC_RUN), (long long)ival(r, RC_APPROVAL),
-				policy);
+		    strcmp((const char *)sqlite3_column_text(apr, 0), policy) !=
+			0) {
+			finding(
+			    vf, "approvals", 0, "changed",
+			    "approvals: final run %lld relied on approval %lld "
+			    "of "
+			    "policy %.16s..., which the ledger does not hold",
+			    (long long)ival(r, RC_RUN),
+			    (long long)ival(r, RC_APPROVAL), policy);
 			break;
 		}
 	}
@@ -896,18 +984,22 @@ int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
 	if (expect_head && *expect_head) {
 		uint8_t want[32];
 		if (hex_decode(want, expect_head) != 0) {
-			audit_set_err(a, "the expected head must be 64 hex digits");
+			audit_set_err(
+			    a, "the expected head must be 64 hex digits");
 			rc = INC_EINPUT;
 			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
 			goto done;
 		}
 		for (size_t i = 0; i < vf.n_ledger && !sum.head_found; i++)
-			if (vf.ledger[i].hash_ok && memcmp(vf.ledger[i].hash, want, 32) == 0)
+			if (vf.ledger[i].hash_ok &&
+			    memcmp(vf.ledger[i].hash, want, 32) == 0)
 				sum.head_found = 1;
 		if (!sum.head_found)
 			finding(&vf, "ledger", 0, "deleted",
-				"ledger: the head %.16s... written down earlier is not in "
-				"the ledger: entries were removed or rewritten since",
+				"ledger: the head %.16s... written down "
+				"earlier is not in "
+				"the ledger: entries were removed or rewritten "
+				"since",
 				expect_head);
 	}
 	sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);

@@ -248,9 +248,9 @@ static int appraise(cc_state *c, const policy_version *v, const rule *r, uint32_
 			row = rr;
 	}
 	if (!row) {
-		eval_warning(c->e, NULL, 0, "%s: no row of appraisal rule %s applies: no rating",
-			     c->ro->people[pix].id, r->id);
-		return 0;
+		return eval_warning(c->e, NULL, 0,
+				    "%s: no row of appraisal rule %s applies: no rating",
+				    c->ro->people[pix].id, r->id);
 	}
 	h->rating = row->rating;
 	cc_begin(c);

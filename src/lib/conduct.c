@@ -111,9 +111,13 @@ void cc_det(cc_state *c, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&v, fmt, ap);
 	va_end(ap);
-	sb_printf(&c->detail, ",\"%s\":\"", key);
-	json_text(&c->detail, sb_cstr(&v));
-	sb_putc(&c->detail, '"');
+	if (v.oom) {
+		c->detail.oom = true; /* reported by cc_emit */
+	} else {
+		sb_printf(&c->detail, ",\"%s\":\"", key);
+		json_text(&c->detail, sb_cstr(&v));
+		sb_putc(&c->detail, '"');
+	}
 	sb_finish(&v);
 }
 
@@ -545,12 +549,11 @@ int cc_violation_add(cc_state *c, const policy_version *v, uint32_t pix,
 		return eval_error(c->e, INC_ERROR, "out of memory");
 	pp->viols[pp->n_viols++] = w;
 	if (!r) {
-		eval_warning(c->e, file, line,
-			     "violation %s of %s: version %s has no discipline rule: recorded, "
-			     "no step decided",
-			     ev_id[0] ? ev_id : what, c->ro->people[pix].id,
-			     v ? v->label : "(none)");
-		return 0;
+		return eval_warning(c->e, file, line,
+				    "violation %s of %s: version %s has no discipline rule: "
+				    "recorded, no step decided",
+				    ev_id[0] ? ev_id : what, c->ro->people[pix].id,
+				    v ? v->label : "(none)");
 	}
 	x.r = r;
 	x.by = src ? src : r;
@@ -1118,6 +1121,8 @@ int cc_after_money(cc_state *c, const policy_version *v, const rule *r,
 			add_event(&h->events, id);
 			p = q ? q + 1 : p + n;
 		}
+		if (h->events.oom)
+			return eval_error(c->e, INC_ERROR, "out of memory");
 		date_format(d1, h->since);
 		cc_begin(c);
 		sb_printf(&c->reason, "held: %s of %s until %s is completed (held since %s, rule %s)",
@@ -1275,29 +1280,31 @@ int cc_event_begin(cc_state *c, const event *ev)
 	inc_run_stats *st = eval_stats(c->e);
 	if (st)
 		st->events_after_dismissal++;
-	eval_warning(c->e, ev->file, ev->line,
-		     "event %.*s (%s, %s) of %s is dated after their dismissal effective %s "
-		     "(rule %s, %s): it earns nothing and is not evaluated",
-		     (int)ev->id_len, ev->id, ev->type->name, d1, c->ro->people[ev->person].id, d2,
-		     pp->dismissed_rule, pp->dismissed_event[0] ? pp->dismissed_event : "missed duty");
-	return 1;
+	rc = eval_warning(c->e, ev->file, ev->line,
+			  "event %.*s (%s, %s) of %s is dated after their dismissal effective %s "
+			  "(rule %s, %s): it earns nothing and is not evaluated",
+			  (int)ev->id_len, ev->id, ev->type->name, d1, c->ro->people[ev->person].id,
+			  d2, pp->dismissed_rule,
+			  pp->dismissed_event[0] ? pp->dismissed_event : "missed duty");
+	return rc ? rc : 1;
 }
 
-bool cc_part_dismissed(cc_state *c, const event *ev, uint32_t pix)
+int cc_part_dismissed(cc_state *c, const event *ev, uint32_t pix)
 {
 	const cc_person *pp = &c->people[pix];
 	if (!pp->dismissed || ev->date <= pp->dismissed_on)
-		return false;
+		return 0;
 	char d2[11];
 	date_format(d2, pp->dismissed_on);
 	inc_run_stats *st = eval_stats(c->e);
 	if (st)
 		st->events_after_dismissal++;
-	eval_warning(c->e, ev->file, ev->line,
-		     "event %.*s: %s's share earns nothing: %s was dismissed effective %s (rule %s)",
-		     (int)ev->id_len, ev->id, c->ro->people[pix].id, c->ro->people[pix].id, d2,
-		     pp->dismissed_rule);
-	return true;
+	int rc = eval_warning(c->e, ev->file, ev->line,
+			      "event %.*s: %s's share earns nothing: %s was dismissed effective %s "
+			      "(rule %s)",
+			      (int)ev->id_len, ev->id, c->ro->people[pix].id, c->ro->people[pix].id,
+			      d2, pp->dismissed_rule);
+	return rc ? rc : 1;
 }
 
 static int record_report(cc_state *c, const rule *r, const event *ev)
@@ -1372,25 +1379,28 @@ int cc_period_begin(cc_state *c, int32_t p)
 	return advance(c, c->now);
 }
 
-bool cc_forfeits(cc_state *c, const rule *r, uint32_t pix, int32_t p)
+int cc_forfeits(cc_state *c, const rule *r, uint32_t pix, int32_t p)
 {
 	const cc_person *pp = &c->people[pix];
 	date_t end = period_end(c->pkind, p);
 	char d1[11], pb[16];
 
 	if (!pp->dismissed || pp->dismissed_on >= end)
-		return false;
+		return 0;
 	dec credited, quo;
 	bool has_quota;
 	eval_figures(c->e, pix, &credited, &has_quota, &quo);
 	if (has_quota) {
 		date_format(d1, pp->dismissed_on);
 		period_format(pb, c->pkind, p);
-		eval_warning(c->e, NULL, 0,
-			     "%s was dismissed effective %s (rule %s): rule %s pays nothing for %s",
-			     c->ro->people[pix].id, d1, pp->dismissed_rule, r->id, pb);
+		int rc = eval_warning(c->e, NULL, 0,
+				      "%s was dismissed effective %s (rule %s): rule %s pays nothing "
+				      "for %s",
+				      c->ro->people[pix].id, d1, pp->dismissed_rule, r->id, pb);
+		if (rc)
+			return rc;
 	}
-	return true;
+	return 1;
 }
 
 /* Deducts what is left of pix's carried fines, within the period's limit. */

@@ -149,9 +149,10 @@ int cc_event_closed(cc_state *c, const event *ev);
  * returns 1 when ev's person was dismissed before ev's date (ev is
  * reported and must not be evaluated), 0 to go on, or a negative code. */
 int cc_event_begin(cc_state *c, const event *ev);
-/* true (and reported) when person pix of split event ev was dismissed
- * before its date: that part earns nothing. */
-bool cc_part_dismissed(cc_state *c, const event *ev, uint32_t pix);
+/* 1 (and reported) when person pix of split event ev was dismissed
+ * before its date: that part earns nothing; 0 when not; or a negative
+ * code. */
+int cc_part_dismissed(cc_state *c, const event *ev, uint32_t pix);
 /* The conduct and careers rules of ev's version on ev. */
 int cc_event(cc_state *c, const event *ev);
 /* After a money decision of rule r (amount, rounded) to pix: a payment
@@ -160,9 +161,9 @@ int cc_after_money(cc_state *c, const policy_version *v, const rule *r,
 		   uint32_t pix, dec amount, const char *events);
 /* Start of period p's close: the checks due by its last day. */
 int cc_period_begin(cc_state *c, int32_t p);
-/* true (and reported) when period-end rule r must not pay pix for p:
- * pix was dismissed before p's last day. */
-bool cc_forfeits(cc_state *c, const rule *r, uint32_t pix, int32_t p);
+/* 1 (and reported) when period-end rule r must not pay pix for p: pix was
+ * dismissed before p's last day; 0 when it may; or a negative code. */
+int cc_forfeits(cc_state *c, const rule *r, uint32_t pix, int32_t p);
 /* End of period p's close: carried fines, appraisal, demotions and
  * promotions, in roster order, under version v (may be NULL). */
 int cc_period_end(cc_state *c, const policy_version *v, int32_t p);

@@ -1487,24 +1487,32 @@ static int period_close(evaluator *e)
 			case RULE_BONUS:
 				/* a person dismissed before the period's end
 				 * forfeits it (reported by conduct.c) */
-				if (!cc_forfeits(e->cc, r, pix, e->cur_period))
+				rc = cc_forfeits(e->cc, r, pix, e->cur_period);
+				if (rc == 0)
 					rc = close_bonus(e, v, r, pix);
+				else if (rc > 0)
+					rc = 0;
 				break;
 			case RULE_CAP:
 				rc = close_cap(e, v, r, pix);
 				break;
 			case RULE_SCRIPT:
 				if (r->at_period_end &&
-				    !cc_forfeits(e->cc, r, pix, e->cur_period)) {
+				    (rc = cc_forfeits(e->cc, r, pix, e->cur_period)) == 0) {
 					part pt = {.pix = pix, .who = &ro->people[pix],
 						   .pct = dec_from_int(100)};
 					rc = run_script(e, v, r, NULL, &pt, pt.pct);
+				} else if (rc > 0) {
+					rc = 0; /* forfeited */
 				}
 				break;
 			case RULE_OBJECTIVE: /* pay plans (plans.c) */
 				/* a bonus too: forfeited after a dismissal */
-				if (!cc_forfeits(e->cc, r, pix, e->cur_period))
+				rc = cc_forfeits(e->cc, r, pix, e->cur_period);
+				if (rc == 0)
 					rc = plans_close_rule(e->plans, v, r, pix);
+				else if (rc > 0)
+					rc = 0;
 				break;
 			default:
 				break;
@@ -1672,7 +1680,14 @@ int eval_event(evaluator *e, const event *ev, char **err)
 		pt->pix = (sp && sp->present) ? sp->parts[k].person : ev->person;
 		pt->who = &e->cfg.roster->people[pt->pix];
 		pt->pct = (sp && sp->present) ? sp->parts[k].pct : dec_from_int(100);
-		pt->skip = n_parts > 1 && cc_part_dismissed(e->cc, ev, pt->pix);
+		pt->skip = false;
+		if (n_parts > 1) {
+			rc = cc_part_dismissed(e->cc, ev, pt->pix);
+			if (rc < 0)
+				goto done;
+			pt->skip = rc > 0;
+			rc = 0;
+		}
 	}
 	memset(e->event_paid, 0, sizeof(dec) * n_parts * e->n_rev);
 	for (size_t f = 0; f < ty->n_fields; f++) {
@@ -1979,20 +1994,36 @@ int eval_error(evaluator *e, int code, const char *fmt, ...)
 	return code;
 }
 
-void eval_warning(evaluator *e, const char *file, uint64_t line,
-		  const char *fmt, ...)
+int eval_warning(evaluator *e, const char *file, uint64_t line,
+		 const char *fmt, ...)
 {
 	strbuf sb;
 	va_list ap;
+	inc_diag d;
 
 	if (!e->emitting)
-		return;
+		return 0;
 	sb_init(&sb);
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	warn(e, file, line, "%s", sb_cstr(&sb));
+	if (sb.oom) {
+		/* a warning must not vanish: the run stops instead */
+		sb_finish(&sb);
+		return fail(e, INC_ERROR, "out of memory");
+	}
+	if (e->cfg.stats)
+		e->cfg.stats->warnings++;
+	if (e->cfg.diag) {
+		memset(&d, 0, sizeof d);
+		d.file = file;
+		d.line = (uint32_t)line;
+		d.severity = INC_SEV_WARNING;
+		d.message = sb_cstr(&sb);
+		e->cfg.diag(e->cfg.diag_ud, &d);
+	}
 	sb_finish(&sb);
+	return 0;
 }
 
 const inc_policy *eval_policy(const evaluator *e) { return e->policy; }

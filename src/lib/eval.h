@@ -100,9 +100,10 @@ int eval_emit_extra(evaluator *e, const eval_extra *x, dec *rounded);
 /* Sets the evaluator's error message; returns code. */
 int eval_error(evaluator *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A warning through the diag callback (only for emitted periods). */
-void eval_warning(evaluator *e, const char *file, uint64_t line,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A warning through the diag callback (only for emitted periods).
+ * Returns 0, or INC_ERROR (message set) when it cannot be formatted. */
+int eval_warning(evaluator *e, const char *file, uint64_t line,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const inc_policy *eval_policy(const evaluator *e);
 const roster *eval_roster(const evaluator *e);
 inc_run_stats *eval_stats(const evaluator *e);

@@ -48,7 +48,7 @@ static inline void fmt_putc(strbuf *sb, char c)
  * (at most 20). */
 size_t fmt_u64(char *p, uint64_t v);
 
-/* "%llu" / "%lld" / "%06llu"-style zero padding to `width` digits. */
+/* "%llu" / "%lld". */
 void fmt_sb_u64(strbuf *sb, uint64_t v);
 void fmt_sb_i64(strbuf *sb, int64_t v);
 

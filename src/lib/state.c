@@ -58,8 +58,10 @@ static void put(saver *S, json_object *obj, const char *key, json_object *val)
 		json_object_put(val);
 		return;
 	}
-	if (json_object_object_add(obj, key, val) != 0)
-		S->oom = true;
+	if (json_object_object_add(obj, key, val) != 0) {
+		S->oom = true; /* val stays the caller's */
+		json_object_put(val);
+	}
 }
 
 static void push(saver *S, json_object *arr, json_object *val)
@@ -86,6 +88,21 @@ static json_object *jobj(saver *S)
 	return o;
 }
 
+/* A new array under key of obj, or NULL (out of memory: nothing leaks and
+ * a later push to NULL is a no-op). */
+static json_object *add_arr(saver *S, json_object *obj, const char *key)
+{
+	json_object *a = jarr(S);
+	if (!a)
+		return NULL;
+	if (!obj || json_object_object_add(obj, key, a) != 0) {
+		json_object_put(a);
+		S->oom = true;
+		return NULL;
+	}
+	return a;
+}
+
 /* true when person i has something to carry. */
 static bool has_state(const cc_person *pp)
 {
@@ -101,7 +118,7 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 
 	put(S, o, "id", jstr(S, c->ro->people[pix].id));
 	if (pp->n_levels) {
-		put(S, o, "levels", a = jarr(S));
+		a = add_arr(S, o, "levels");
 		for (size_t i = 0; i < pp->n_levels; i++) {
 			json_object *x = jobj(S);
 			put(S, x, "from", jdate(S, pp->levels[i].from));
@@ -118,7 +135,7 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 		put(S, o, "dismissed", x);
 	}
 	if (pp->n_viols) {
-		put(S, o, "violations", a = jarr(S));
+		a = add_arr(S, o, "violations");
 		for (size_t i = 0; i < pp->n_viols; i++) {
 			const cc_violation *w = &pp->viols[i];
 			json_object *x = jobj(S);
@@ -137,14 +154,14 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 	if (dec_sign(pp->fine_balance))
 		put(S, o, "fine_balance", jdec(S, pp->fine_balance));
 	if (pp->n_holds) {
-		put(S, o, "holds", a = jarr(S));
+		a = add_arr(S, o, "holds");
 		for (size_t i = 0; i < pp->n_holds; i++) {
 			const cc_hold *h = &pp->holds[i];
 			json_object *x = jobj(S), *ev;
 			put(S, x, "rule", jstr(S, h->rule));
 			put(S, x, "since", jdate(S, h->since));
 			put(S, x, "held", jdec(S, h->held));
-			put(S, x, "events", ev = jarr(S));
+			ev = add_arr(S, x, "events");
 			/* a strbuf with len > 0 is NUL-terminated */
 			for (const char *p = h->events.len ? h->events.buf : ""; *p;) {
 				const char *q = strchr(p, ',');
@@ -159,7 +176,7 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 		}
 	}
 	if (pp->n_facts) {
-		put(S, o, "training", a = jarr(S));
+		a = add_arr(S, o, "training");
 		for (size_t i = 0; i < pp->n_facts; i++) {
 			const cc_fact *f = &pp->facts[i];
 			json_object *x = jobj(S);
@@ -172,7 +189,7 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 		}
 	}
 	if (pp->n_approvals) {
-		put(S, o, "approvals", a = jarr(S));
+		a = add_arr(S, o, "approvals");
 		for (size_t i = 0; i < pp->n_approvals; i++) {
 			const cc_approval *ap = &pp->approvals[i];
 			json_object *x = jobj(S);
@@ -185,7 +202,7 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 		}
 	}
 	if (pp->n_hist) {
-		put(S, o, "periods", a = jarr(S));
+		a = add_arr(S, o, "periods");
 		for (size_t i = 0; i < pp->n_hist; i++) {
 			const cc_hist *h = &pp->hist[i];
 			json_object *x = jobj(S);
@@ -199,7 +216,7 @@ static json_object *save_person(saver *S, const cc_state *c, uint32_t pix)
 		}
 	}
 	if (pp->n_checked) {
-		put(S, o, "checked", a = jarr(S));
+		a = add_arr(S, o, "checked");
 		for (size_t i = 0; i < pp->n_checked; i++)
 			push(S, a, jstr(S, c->policy->rule_slot_ids[pp->checked[i]]));
 	}
@@ -228,7 +245,7 @@ static json_object *save_deals(saver *S, const evaluator *e)
 		put(S, x, "date", jdate(S, d->date));
 		put(S, x, "total", jdec(S, d->total));
 		put(S, x, "refunded", jdec(S, d->refunded));
-		put(S, x, "parts", parts = jarr(S));
+		parts = add_arr(S, x, "parts");
 		for (size_t k = 0; k < d->n_parts; k++) {
 			const deal_part *dp = &d->parts[k];
 			json_object *y = jobj(S), *paid = jobj(S), *rev = jobj(S);
@@ -275,7 +292,7 @@ int state_save(const evaluator *e, const char *path, char **err)
 	if (c->has_clock)
 		put(&S, root, "clock_start", jdate(&S, c->clock_start));
 
-	put(&S, root, "people", people = jarr(&S));
+	people = add_arr(&S, root, "people");
 	for (uint32_t i = 0; i < c->n_people; i++)
 		order[i] = i;
 	qsort_r(order, c->n_people, sizeof *order, cmp_pix, (void *)(uintptr_t)c->ro);
@@ -283,7 +300,7 @@ int state_save(const evaluator *e, const char *path, char **err)
 		if (has_state(&c->people[order[i]]))
 			push(&S, people, save_person(&S, c, order[i]));
 
-	put(&S, root, "duties", duties = jarr(&S));
+	duties = add_arr(&S, root, "duties");
 	for (uint32_t s = 0; s < c->n_slots; s++) {
 		const cc_duty *du = &c->duties[s];
 		if (!du->started)
@@ -291,11 +308,11 @@ int state_save(const evaluator *e, const char *path, char **err)
 		json_object *x = jobj(&S), *reps;
 		put(&S, x, "rule", jstr(&S, pol->rule_slot_ids[s]));
 		if (du->next == INT32_MAX) {
-			if (json_object_object_add(x, "next", NULL) != 0)
+			if (!x || json_object_object_add(x, "next", NULL) != 0)
 				S.oom = true; /* null: no interval left to check */
 		} else
 			put(&S, x, "next", jdate(&S, du->next));
-		put(&S, x, "reports", reps = jarr(&S));
+		reps = add_arr(&S, x, "reports");
 		for (size_t i = 0; i < du->n_reports; i++) {
 			json_object *y = jobj(&S);
 			put(&S, y, "person", jstr(&S, c->ro->people[du->reports[i].person].id));
@@ -365,6 +382,37 @@ done:
 }
 
 /* ---- loading ------------------------------------------------------------------- */
+
+/* Parses text (len bytes) into a JSON value, or NULL with *jerr set (left
+ * json_tokener_success when out of memory).  Through json_tokener_parse_ex
+ * like jsonl.c (tests/unit/test_oom.c knows its allocations). */
+static json_object *parse_json(const char *text, size_t len, enum json_tokener_error *jerr)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o = NULL;
+
+	*jerr = json_tokener_success;
+	if (!tok || len > INT32_MAX)
+		goto done;
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	*jerr = json_tokener_get_error(tok);
+	if (o && *jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len) {
+		/* anything after the value but blanks */
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r') {
+				json_object_put(o);
+				o = NULL;
+				*jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
+	}
+	if (!o && *jerr == json_tokener_continue)
+		*jerr = json_tokener_error_parse_eof;
+done:
+	if (tok)
+		json_tokener_free(tok); /* not NULL-safe in json-c 0.16 */
+	return o;
+}
 
 typedef struct loader {
 	evaluator *e;
@@ -830,7 +878,11 @@ int state_load(evaluator *e, const char *path, char **err)
 			*err = NULL;
 		return INC_EINPUT;
 	}
-	root = json_tokener_parse_verbose(text, &jerr);
+	root = parse_json(text, len, &jerr);
+	if (!root && jerr == json_tokener_success) {
+		oom(&L);
+		goto done;
+	}
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		bad(&L, "", "not a state file: %s",
 		    root ? "expected a JSON object" : json_tokener_error_desc(jerr));
@@ -974,8 +1026,19 @@ int state_ids_load(state_ids **out, const inc_policy *p, const char *path, char 
 		rc = INC_EINPUT;
 		goto done;
 	}
-	root = json_tokener_parse(text);
-	if (root && json_object_object_get_ex(root, "deals", &deals) &&
+	enum json_tokener_error jerr = json_tokener_success;
+	root = parse_json(text, len, &jerr);
+	if (!root) {
+		/* no state, no run: json-c says nothing else when out of memory */
+		if (jerr == json_tokener_success)
+			goto oom;
+		if (asprintf(err, "state %s: not a state file: %s", path,
+			     json_tokener_error_desc(jerr)) < 0)
+			*err = NULL;
+		rc = INC_EINPUT;
+		goto done;
+	}
+	if (json_object_object_get_ex(root, "deals", &deals) &&
 	    json_object_is_type(deals, json_type_array)) {
 		size_t n = json_object_array_length(deals);
 		s->type_slot = calloc(n ? n : 1, sizeof *s->type_slot);

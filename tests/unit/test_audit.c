@@ -9,9 +9,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include "audit.h"
 
@@ -23,9 +24,10 @@ static void row1(canon *c, const uint8_t prev[32])
 	canon_begin(c, "t", prev);
 	canon_int(c, "seq", 1);
 	canon_cstr(c, "name", "Ann");
-	canon_text(c, "amount", NULL, 0);  /* SQL NULL */
-	canon_cstr(c, "note", "a\nb");	   /* a newline inside: length says where it ends */
-	canon_cstr(c, "x", "\xc3\xa9");	   /* "é": 2 bytes, not 1 character */
+	canon_text(c, "amount", NULL, 0); /* SQL NULL */
+	canon_cstr(c, "note",
+		   "a\nb"); /* a newline inside: length says where it ends */
+	canon_cstr(c, "x", "\xc3\xa9"); /* "é": 2 bytes, not 1 character */
 	canon_int(c, "neg", -42);
 	canon_cstr(c, "empty", "");
 }
@@ -38,23 +40,26 @@ static void test_canonical_bytes(void **state)
 	row1(&c, zero);
 	/* by hand from docs/audit.md: header, previous hash (zeros for the
 	 * first row), then name=length:bytes per column, NULL spelled out */
-	const char *want = "incentive-audit-v1 t\n"
-			   "0000000000000000000000000000000000000000000000000000000000000000\n"
-			   "seq=1:1\n"
-			   "name=3:Ann\n"
-			   "amount=NULL\n"
-			   "note=3:a\nb\n"
-			   "x=2:\xc3\xa9\n"
-			   "neg=3:-42\n"
-			   "empty=0:\n";
+	const char *want =
+	    "incentive-audit-v1 t\n"
+	    "0000000000000000000000000000000000000000000000000000000000000000\n"
+	    "seq=1:1\n"
+	    "name=3:Ann\n"
+	    "amount=NULL\n"
+	    "note=3:a\nb\n"
+	    "x=2:\xc3\xa9\n"
+	    "neg=3:-42\n"
+	    "empty=0:\n";
 	assert_int_equal(c.len, strlen(want));
 	assert_memory_equal(c.buf, want, c.len);
 	/* a second row starts afresh */
 	canon_begin(&c, "u", zero);
 	canon_int(&c, "n", 1234567890123LL);
-	assert_string_equal(c.buf, "incentive-audit-v1 u\n"
-				   "0000000000000000000000000000000000000000000000000000000000000000\n"
-				   "n=13:1234567890123\n");
+	assert_string_equal(
+	    c.buf,
+	    "incentive-audit-v1 u\n"
+	    "0000000000000000000000000000000000000000000000000000000000000000\n"
+	    "n=13:1234567890123\n");
 	canon_finish(&c);
 }
 
@@ -68,14 +73,18 @@ static void test_sha256_vector(void **state)
 	/* FIPS 180-2, appendix B.1: SHA-256("abc") */
 	assert_int_equal(hasher_digest(&h, md, "abc", 3), 0);
 	hex_encode(hex, md);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(
+	    hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	/* streaming gives the same */
 	assert_int_equal(hasher_begin(&h), 0);
 	assert_int_equal(hasher_update(&h, "a", 1), 0);
 	assert_int_equal(hasher_update(&h, "bc", 2), 0);
 	assert_int_equal(hasher_end(&h, md), 0);
 	hex_encode(hex, md);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(
+	    hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	hasher_finish(&h);
 }
 
@@ -93,8 +102,11 @@ static void test_chain(void **state)
 	assert_int_equal(canon_hash(&h, h1, &c), 0);
 	hex_encode(hex, h1);
 	/* printf 'incentive-audit-v1 t\n%s\nseq=1:1\nname=3:Ann\namount=NULL\n
-	 *   note=3:a\nb\nx=2:\xc3\xa9\nneg=3:-42\nempty=0:\n' 000...0 | sha256sum */
-	assert_string_equal(hex, "9508e6f4035640c5772d5bb8474985aae2445568ac56e10fe7384351fac41283");
+	 *   note=3:a\nb\nx=2:\xc3\xa9\nneg=3:-42\nempty=0:\n' 000...0 |
+	 * sha256sum */
+	assert_string_equal(
+	    hex,
+	    "9508e6f4035640c5772d5bb8474985aae2445568ac56e10fe7384351fac41283");
 
 	/* the next row is chained to it */
 	canon_begin(&c, "t", h1);
@@ -109,7 +121,9 @@ static void test_chain(void **state)
 	hex_encode(hex, h2);
 	/* printf 'incentive-audit-v1 t\n9508e6f4...41283\nseq=1:2\nname=3:Ben\n
 	 *   amount=4:1.50\nnote=0:\nx=1:y\nneg=1:0\nempty=0:\n' | sha256sum */
-	assert_string_equal(hex, "9fc6ef18836e6ed507e82ca59eb73eeec126d39eb534e2c819c32decf7f3669d");
+	assert_string_equal(
+	    hex,
+	    "9fc6ef18836e6ed507e82ca59eb73eeec126d39eb534e2c819c32decf7f3669d");
 
 	/* the same row after another predecessor hashes differently: a row
 	 * cannot move without its hash showing it */
@@ -162,10 +176,14 @@ static void test_hex(void **state)
 	assert_int_equal(hex_decode(out, hex), 0);
 	assert_memory_equal(in, out, 32);
 	/* uppercase is read too (sqlite3's hex() writes uppercase) */
-	assert_int_equal(hex_decode(out, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"), 0);
+	assert_int_equal(hex_decode(out, "BA7816BF8F01CFEA414140DE5DAE2223B0036"
+					 "1A396177A9CB410FF61F20015AD"),
+			 0);
 	assert_int_equal(out[0], 0xba);
 	assert_int_equal(hex_decode(out, "xyz"), -1);
-	assert_int_equal(hex_decode(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015aG"), -1);
+	assert_int_equal(hex_decode(out, "ba7816bf8f01cfea414140de5dae2223b0036"
+					 "1a396177a9cb410ff61f20015aG"),
+			 -1);
 }
 
 /* The policy of tests/golden/basic loaded from its files in memory is the
@@ -180,8 +198,10 @@ static void test_policy_from_memory(void **state)
 	char *err = NULL;
 	size_t n;
 
-	assert_int_equal(inc_policy_load(&disk, SRCDIR "/tests/golden/basic/policy.yaml", NULL,
-					 NULL, &err), 0);
+	assert_int_equal(
+	    inc_policy_load(&disk, SRCDIR "/tests/golden/basic/policy.yaml",
+			    NULL, NULL, &err),
+	    0);
 	n = inc_policy_file_count(disk);
 	assert_int_equal(n, 1); /* one version file, no script */
 	assert_int_equal(inc_policy_file(disk, 0, &f), 0);
@@ -190,7 +210,8 @@ static void test_policy_from_memory(void **state)
 	assert_int_equal(inc_policy_file(disk, 1, &f), INC_ENOTFOUND);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(inc_policy_file(disk, i, &files[i]), 0);
-	assert_int_equal(inc_policy_load_memory(&mem, "", files, n, NULL, NULL, &err), 0);
+	assert_int_equal(
+	    inc_policy_load_memory(&mem, "", files, n, NULL, NULL, &err), 0);
 	assert_string_equal(inc_policy_hash(mem), inc_policy_hash(disk));
 	assert_int_equal(inc_policy_version_count(mem), 1);
 	/* `  - id: comm` is line 24 of the file, the map starts at column 5 */
@@ -200,7 +221,8 @@ static void test_policy_from_memory(void **state)
 	assert_int_equal(ri.column, 5);
 	assert_string_equal(ri.kind, "commission");
 	assert_string_equal(ri.effective, "2026-01-01");
-	assert_int_equal(inc_policy_rule_info(mem, "g1", "nope", &ri), INC_ENOTFOUND);
+	assert_int_equal(inc_policy_rule_info(mem, "g1", "nope", &ri),
+			 INC_ENOTFOUND);
 	assert_int_equal(inc_policy_rule_info(mem, NULL, "claw", &ri), 0);
 	assert_string_equal(ri.kind, "clawback");
 	inc_policy_destroy(mem);
@@ -214,13 +236,15 @@ static void test_policy_from_memory(void **state)
 	inc_policy_file_info changed = files[0];
 	changed.bytes = copy;
 	changed.len = files[0].len + 1;
-	assert_int_equal(inc_policy_load_memory(&mem, "", &changed, 1, NULL, NULL, &err), 0);
+	assert_int_equal(
+	    inc_policy_load_memory(&mem, "", &changed, 1, NULL, NULL, &err), 0);
 	assert_string_not_equal(inc_policy_hash(mem), inc_policy_hash(disk));
 	inc_policy_destroy(mem);
 	mem = NULL;
 	changed.is_script = 1;
-	assert_int_equal(inc_policy_load_memory(&mem, "", &changed, 1, NULL, NULL, &err),
-			 INC_EPOLICY);
+	assert_int_equal(
+	    inc_policy_load_memory(&mem, "", &changed, 1, NULL, NULL, &err),
+	    INC_EPOLICY);
 	free(copy);
 	free(err);
 	inc_policy_destroy(disk);
@@ -236,19 +260,24 @@ static void test_policy_with_script_from_memory(void **state)
 	size_t n, scripts = 0;
 	char *err = NULL;
 
-	assert_int_equal(inc_policy_load(&disk, SRCDIR "/rules", NULL, NULL, &err), 0);
+	assert_int_equal(
+	    inc_policy_load(&disk, SRCDIR "/rules", NULL, NULL, &err), 0);
 	n = inc_policy_file_count(disk);
 	assert_true(n >= 2 && n <= 16);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(inc_policy_file(disk, i, &files[i]), 0);
 		scripts += (size_t)files[i].is_script;
-		if (i)	/* sorted by path */
-			assert_true(strcmp(files[i - 1].path, files[i].path) < 0);
+		if (i) /* sorted by path */
+			assert_true(strcmp(files[i - 1].path, files[i].path) <
+				    0);
 	}
 	assert_true(scripts >= 1);
-	assert_int_equal(inc_policy_load_memory(&mem, "rules", files, n, NULL, NULL, &err), 0);
+	assert_int_equal(
+	    inc_policy_load_memory(&mem, "rules", files, n, NULL, NULL, &err),
+	    0);
 	assert_string_equal(inc_policy_hash(mem), inc_policy_hash(disk));
-	assert_int_equal(inc_policy_version_count(mem), inc_policy_version_count(disk));
+	assert_int_equal(inc_policy_version_count(mem),
+			 inc_policy_version_count(disk));
 	/* a script missing from the set is reported, not read from disk */
 	inc_policy_destroy(mem);
 	mem = NULL;
@@ -257,8 +286,9 @@ static void test_policy_with_script_from_memory(void **state)
 	for (size_t i = 0; i < n; i++)
 		if (!files[i].is_script)
 			fewer[k++] = files[i];
-	assert_int_equal(inc_policy_load_memory(&mem, "rules", fewer, k, NULL, NULL, &err),
-			 INC_EPOLICY);
+	assert_int_equal(
+	    inc_policy_load_memory(&mem, "rules", fewer, k, NULL, NULL, &err),
+	    INC_EPOLICY);
 	free(err);
 	inc_policy_destroy(disk);
 }
@@ -266,13 +296,13 @@ static void test_policy_with_script_from_memory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_canonical_bytes),
-		cmocka_unit_test(test_sha256_vector),
-		cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_null_is_not_empty),
-		cmocka_unit_test(test_hex),
-		cmocka_unit_test(test_policy_from_memory),
-		cmocka_unit_test(test_policy_with_script_from_memory),
+	    cmocka_unit_test(test_canonical_bytes),
+	    cmocka_unit_test(test_sha256_vector),
+	    cmocka_unit_test(test_chain),
+	    cmocka_unit_test(test_null_is_not_empty),
+	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_policy_from_memory),
+	    cmocka_unit_test(test_policy_with_script_from_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
