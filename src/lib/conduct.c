@@ -1289,6 +1289,14 @@ int cc_event_begin(cc_state *c, const event *ev)
 	return rc ? rc : 1;
 }
 
+bool cc_dismissed_on(const cc_state *c, uint32_t pix, date_t *d)
+{
+	if (!c || !c->people[pix].dismissed)
+		return false;
+	*d = c->people[pix].dismissed_on;
+	return true;
+}
+
 int cc_part_dismissed(cc_state *c, const event *ev, uint32_t pix)
 {
 	const cc_person *pp = &c->people[pix];

@@ -167,6 +167,9 @@ int cc_forfeits(cc_state *c, const rule *r, uint32_t pix, int32_t p);
 /* End of period p's close: carried fines, appraisal, demotions and
  * promotions, in roster order, under version v (may be NULL). */
 int cc_period_end(cc_state *c, const policy_version *v, int32_t p);
+/* true with *d the effective date when pix has been dismissed (this run
+ * or an earlier one whose state was loaded), else false. */
+bool cc_dismissed_on(const cc_state *c, uint32_t pix, date_t *d);
 /* The level of pix on date d from the level history, or NULL when it is
  * the roster's. */
 const char *cc_level_at(const cc_state *c, uint32_t pix, date_t d);

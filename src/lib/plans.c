@@ -23,6 +23,7 @@
  * Every figure is a `dec`; a decision is rounded once, by the evaluator.
  */
 #include "plans.h"
+#include "conduct.h"
 #include "fmt.h"
 
 #include <stdio.h>
@@ -1681,7 +1682,8 @@ static const plan_version *proration_now(const plans *pl)
 	return pv && pv->has_proration ? pv : NULL;
 }
 
-bool plans_prorate(plans *pl, uint32_t pix, int what, dec *amount)
+/* amount prorated for person p (the roster's, or leaver_view's) */
+static bool prorate_person(plans *pl, const person *p, int what, dec *amount)
 {
 	const plan_version *pv;
 	int64_t num, den;
@@ -1692,7 +1694,6 @@ bool plans_prorate(plans *pl, uint32_t pix, int what, dec *amount)
 	    (what == PRORATE_TARGET && !pv->prorate_target) ||
 	    (what == PRORATE_DRAW && !pv->prorate_draw))
 		return false;
-	const person *p = person_of(pl, pix);
 	if (!participation(pl, pv, p, eval_period(pl->e), &num, &den))
 		return false;
 	dec x, q;
@@ -1707,6 +1708,11 @@ bool plans_prorate(plans *pl, uint32_t pix, int what, dec *amount)
 	return true;
 }
 
+bool plans_prorate(plans *pl, uint32_t pix, int what, dec *amount)
+{
+	return pl && prorate_person(pl, person_of(pl, pix), what, amount);
+}
+
 /* ---- period end ----------------------------------------------------------- */
 
 /* Is person pix employed on some day of the current period? */
@@ -1717,9 +1723,25 @@ static bool in_period(const plans *pl, const person *p)
 	return p->hired <= pe && (!p->has_left || p->left >= ps);
 }
 
-static bool draw_applies(plans *pl, const rule *r, uint32_t pix, int *err)
+/* Person pix as a draw sees them: a dismissal ends their participation
+ * like a leaving date (its effective day is the last day worked; the
+ * earlier of the two dates counts), so the guarantee is prorated to it and
+ * the open balance is settled as on_leave declares. */
+static person leaver_view(const plans *pl, uint32_t pix, bool *dismissed)
 {
-	const person *p = person_of(pl, pix);
+	person p = *person_of(pl, pix);
+	date_t d;
+	*dismissed = false;
+	if (cc_dismissed_on(eval_cc(pl->e), pix, &d) && (!p.has_left || d < p.left)) {
+		p.has_left = true;
+		p.left = d;
+		*dismissed = true;
+	}
+	return p;
+}
+
+static bool draw_applies(plans *pl, const rule *r, uint32_t pix, const person *p, int *err)
+{
 	*err = 0;
 	if (!in_period(pl, p))
 		return false;
@@ -1764,7 +1786,9 @@ void plans_period_people(plans *pl, const policy_version *v)
 		for (size_t i = 0; i < v->n_rules; i++) {
 			const rule *r = &v->rules[i];
 			int err;
-			if (r->kind == RULE_DRAW && r->plan && draw_applies(pl, r, pix, &err))
+			bool dismissed;
+			person view = leaver_view(pl, pix, &dismissed);
+			if (r->kind == RULE_DRAW && r->plan && draw_applies(pl, r, pix, &view, &err))
 				eval_touch(pl->e, pix);
 		}
 	}
@@ -1977,11 +2001,12 @@ static const char *leave_word(plan_leave l)
 static int close_draw(plans *pl, const policy_version *v, const rule *r, uint32_t pix)
 {
 	const plan_rule *p = r->plan;
-	const person *who = person_of(pl, pix);
+	bool dismissed;
+	const person view = leaver_view(pl, pix, &dismissed), *who = &view;
 	dec *bal = &pl->balance[(size_t)pix * pl->n_draws + (size_t)pl->draw_ix[r->slot]];
 	char b1[64], b2[64], b3[64], b4[64], per[16];
 	int err, rc;
-	bool applies = draw_applies(pl, r, pix, &err);
+	bool applies = draw_applies(pl, r, pix, who, &err);
 
 	if (err)
 		return err;
@@ -1996,7 +2021,7 @@ static int close_draw(plans *pl, const policy_version *v, const rule *r, uint32_
 		earned = eval_earned(pl->e, pix);
 	}
 	dec amount = p->amount, full = p->amount, recovered = dec_zero();
-	bool prorated = applies && plans_prorate(pl, pix, PRORATE_DRAW, &amount);
+	bool prorated = applies && prorate_person(pl, who, PRORATE_DRAW, &amount);
 	if (applies && dec_cmp(earned, amount) < 0) {
 		dec top, got;
 		if (dec_sub(&top, amount, earned) != DEC_OK)
@@ -2085,8 +2110,8 @@ static int close_draw(plans *pl, const policy_version *v, const rule *r, uint32_
 		if (dec_sign(take) > 0) {
 			dec got;
 			begin(pl);
-			sb_printf(&pl->reason, "%s left on %s: %s of the draw balance %s recovered (on_leave: %s)",
-				  who->id, l, money(b1, sizeof b1, take, who->minor),
+			sb_printf(&pl->reason, "%s %s %s: %s of the draw balance %s recovered (on_leave: %s)",
+				  who->id, dismissed ? "dismissed effective" : "left on", l, money(b1, sizeof b1, take, who->minor),
 				  money(b2, sizeof b2, before, who->minor), leave_word(p->on_leave));
 			det_dec(pl, "balance_before", before);
 			det(pl, "on_leave", "%s", leave_word(p->on_leave));
@@ -2097,8 +2122,8 @@ static int close_draw(plans *pl, const policy_version *v, const rule *r, uint32_
 		}
 		if (dec_sign(*bal) > 0) {
 			begin(pl);
-			sb_printf(&pl->reason, "%s left on %s: the draw balance of %s is written off (on_leave: %s)",
-				  who->id, l, money(b1, sizeof b1, *bal, who->minor), leave_word(p->on_leave));
+			sb_printf(&pl->reason, "%s %s %s: the draw balance of %s is written off (on_leave: %s)",
+				  who->id, dismissed ? "dismissed effective" : "left on", l, money(b1, sizeof b1, *bal, who->minor), leave_word(p->on_leave));
 			det_dec(pl, "written_off", *bal);
 			det(pl, "on_leave", "%s", leave_word(p->on_leave));
 			if ((rc = emit(pl, v, r, pix, "draw_written_off", false, dec_zero(), "", UINT32_MAX,

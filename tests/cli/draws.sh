@@ -56,4 +56,59 @@ expect_grep "floor needs recoverable" "bad.yaml:9:49: floor applies only to a re
 expect_grep "on_leave choices" "bad.yaml:10:71: expected one of write_off, recover, final_pay, got 'forgive'" "$TMP/err"
 expect_grep "money decimals" "bad.yaml:11:34: amount 100.005 has more decimals than USD allows (2)" "$TMP/err"
 expect_grep "unknown rule" "bad.yaml:11:56: unknown rule 'comm'" "$TMP/err"
+# A dismissal ends a draw like a leaving date.  p1 (hired 2025) has a
+# recoverable draw of 3,000.00 a quarter prorated by days; Q1 2026 has
+# 31 + 28 + 31 = 90 days.  A gross violation on 2026-02-14 dismisses p1
+# effective that day: 31 (January) + 14 (February) = 45 days worked, so
+# the guarantee is 3,000.00 x 45 / 90 = 1,500.00.  Earned: 10% of the
+# 5,000.00 deal = 500.00, so the draw is 1,500.00 - 500.00 = 1,000.00.
+# The March deal is after the dismissal and earns nothing; on_leave
+# write_off writes the open balance of 1,000.00 off at the quarter's end.
+cat > "$TMP/dismiss.yaml" <<'YAML'
+policy: draw-dismissal
+effective: 2025-01-01
+currency: USD
+rounding: half_up
+period: quarter
+ladder: [{level: R1, title: Rep}]
+proration: {method: days, rounding: half_up, applies_to: [draw]}
+event_types:
+  deal_closed: {credit: amount, fields: {amount: money}}
+  violation:
+    fields:
+      category: {type: enum, values: [company_rule, duty, law]}
+      severity: {type: enum, values: [minor, gross]}
+rules:
+  - {id: comm, kind: commission, on: deal_closed, rates: [{rate: 10%}]}
+  - id: draw
+    kind: draw
+    amount: 3000.00
+    recoverable: true
+    recovery_rate: 50%
+    on_leave: write_off
+  - id: conduct
+    kind: discipline
+    on: violation
+    category: category
+    severity: severity
+    active_for: 12 months
+    steps: [verbal_warning, dismissal]
+    escalate:
+      - {count: {minor: 1}, step: verbal_warning}
+      - {severity: gross, step: dismissal}
+YAML
+printf 'id,name,level,team,manager,hired,left,currency\np1,Pia,R1,A,,2025-01-01,,\n' > "$TMP/dp.csv"
+cat > "$TMP/de.csv" <<'CSV'
+id,date,type,person,amount,category,severity
+d1,2026-01-10,deal_closed,p1,5000.00,,
+v1,2026-02-14,violation,p1,,law,gross
+d2,2026-03-02,deal_closed,p1,10000.00,,
+CSV
+expect_status "draw after a dismissal" 0 "$INCENTIVE" run --policy "$TMP/dismiss.yaml" --people "$TMP/dp.csv" --events "$TMP/de.csv" --format csv
+expect_grep "commission before the dismissal" "p1,commission,500.00,USD,comm" "$TMP/out"
+expect_grep "dismissal" "p1,dismissal,,,conduct" "$TMP/out"
+expect_no_grep "nothing for the March deal" ",d2," "$TMP/out"
+expect_grep "the March deal reported" "event d2 (deal_closed, 2026-03-02) of p1 is dated after their dismissal effective 2026-02-14" "$TMP/err"
+expect_grep "draw prorated to the dismissal" "guaranteed 1,500.00 for 2026-Q1 (prorated from 3,000.00), earned 500.00: draw of 1,000.00" "$TMP/out"
+expect_grep "balance written off" "p1 dismissed effective 2026-02-14: the draw balance of 1,000.00 is written off (on_leave: write_off)" "$TMP/out"
 done_testing
