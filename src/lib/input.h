@@ -12,12 +12,20 @@
 
 #include "model.h"
 
+/* A change of manager from a date on (people column manager_changes). */
+typedef struct manager_change {
+	date_t from;
+	const char *manager; /* person id */
+} manager_change;
+
 typedef struct person {
 	const char *id;
 	const char *name;
 	const char *level;   /* a level id of the ladder */
 	const char *team;    /* may be "" */
-	const char *manager; /* person id, or "" */
+	const char *manager; /* person id, or "": the manager from hire on */
+	const manager_change *moves; /* later managers, by increasing date */
+	size_t n_moves;
 	date_t hired;
 	bool has_left;
 	date_t left;

@@ -279,6 +279,18 @@ static int emit(plans *pl, const policy_version *v, const rule *r, uint32_t pix,
 	return rc;
 }
 
+/* The manager of pix on date d: the roster's `manager` until the first of
+ * its manager_changes that has begun by d (-1: none). */
+static int32_t mgr_at(const plans *pl, uint32_t pix, date_t d)
+{
+	const person *p = person_of(pl, pix);
+	int32_t m = pl->mgr[pix];
+	for (size_t i = 0; i < p->n_moves && p->moves[i].from <= d; i++)
+		m = (int32_t)roster_find(pl->ro, p->moves[i].manager,
+					 strlen(p->moves[i].manager));
+	return m;
+}
+
 static bool employed_on(const person *p, date_t d)
 {
 	return p->hired <= d && (!p->has_left || d <= p->left);
@@ -1064,7 +1076,7 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 		if (dec_is_zero(base))
 			continue;
 		const person *rp = person_of(pl, rep);
-		int32_t m = pl->mgr[rep];
+		int32_t m = mgr_at(pl, rep, ev->date);
 		uint32_t seen[16];
 		size_t n_seen = 0;
 		int32_t gone = -1; /* a manager not employed on the date */
@@ -1078,7 +1090,7 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 			const person *mp = person_of(pl, (uint32_t)m);
 			if (!employed_on(mp, ev->date)) {
 				gone = m;
-				m = pl->mgr[m];
+				m = mgr_at(pl, (uint32_t)m, ev->date);
 				continue;
 			}
 			dec mbase = base, rate = p->level_rates[lv - 1], pay;
@@ -1130,7 +1142,7 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 				fmt_sb_u64(&pl->reason, lv);
 				fmt_puts(&pl->reason, ", through ");
 				fmt_puts(&pl->reason,
-					 person_of(pl, (uint32_t)pl->mgr[rep])->id);
+					 person_of(pl, (uint32_t)mgr_at(pl, rep, ev->date))->id);
 			}
 			if (gone >= 0) {
 				char gd[11];
@@ -1167,7 +1179,7 @@ static int rule_override(plans *pl, const policy_version *v, const rule *r,
 			if (earning && !dec_is_zero(amt) &&
 			    (rc = hold(pl, ev, earning, (uint32_t)m, r->slot, amt)))
 				return rc;
-			m = pl->mgr[m];
+			m = mgr_at(pl, (uint32_t)m, ev->date);
 		}
 	}
 	return 0;

@@ -26,10 +26,12 @@ enum {
 	P_HIRED,
 	P_LEFT,
 	P_CURRENCY,
+	P_MOVES,
 	P_NCOLS
 };
 static const char *const people_cols[P_NCOLS] = {
-    "id", "name", "level", "team", "manager", "hired", "left", "currency"};
+    "id", "name", "level", "team", "manager", "hired", "left", "currency",
+    "manager_changes"};
 static const int people_required[] = {P_ID, P_NAME, P_LEVEL, P_HIRED};
 
 enum { Q_PERSON, Q_PERIOD, Q_AMOUNT, Q_NCOLS };
@@ -204,6 +206,73 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t size)
 	return true;
 }
 
+/* manager_changes: "ID from YYYY-MM-DD" entries separated by ';', in
+ * increasing date order, each after the hire date (the `manager` column is
+ * the manager from hire until the first change).  The ids are checked with
+ * the managers once the whole file is read.  Returns false with msg set. */
+static bool parse_moves(roster *r, const rec_field *fv, person *pe, char *msg)
+{
+	const char *s = fv->s, *end = fv->s + fv->len;
+	manager_change *mv = NULL;
+	size_t n = 0;
+
+	for (const char *p = s; p < end; p++)
+		n += *p == ';';
+	mv = arena_alloc(&r->mem, (n + 1) * sizeof *mv);
+	if (mv == NULL) {
+		snprintf(msg, MSG, "out of memory");
+		return false;
+	}
+	n = 0;
+	while (s < end) {
+		const char *e = memchr(s, ';', (size_t)(end - s));
+		if (e == NULL)
+			e = end;
+		const char *a = s, *b = e;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		const char *sp = a;
+		while (sp < b && *sp != ' ')
+			sp++;
+		const char *d = sp;
+		while (d < b && *d == ' ')
+			d++;
+		char v[VAL];
+		rec_quote(v, sizeof v, a, (size_t)(b - a));
+		if (sp == a || (size_t)(b - d) < 5 || memcmp(d, "from ", 5) != 0) {
+			snprintf(msg, MSG,
+				 "manager_changes entry '%s' is not 'ID from YYYY-MM-DD' "
+				 "(entries separated by ';')", v);
+			return false;
+		}
+		const char *ds = d + 5;
+		while (ds < b && *ds == ' ')
+			ds++;
+		if (date_parse(&mv[n].from, ds, (size_t)(b - ds)) != 0) {
+			snprintf(msg, MSG, "manager_changes entry '%s': the date %s", v,
+				 rec_date_problem(ds, (size_t)(b - ds)));
+			return false;
+		}
+		if (mv[n].from <= pe->hired || (n > 0 && mv[n].from <= mv[n - 1].from)) {
+			snprintf(msg, MSG, "manager_changes entry '%s' must come after %s",
+				 v, n > 0 ? "the change before it" : "the hire date");
+			return false;
+		}
+		mv[n].manager = arena_strndup(&r->mem, a, (size_t)(sp - a));
+		if (mv[n].manager == NULL) {
+			snprintf(msg, MSG, "out of memory");
+			return false;
+		}
+		n++;
+		s = e + 1;
+	}
+	pe->moves = mv;
+	pe->n_moves = n;
+	return true;
+}
+
 /* Checks one people line.  Returns true with *pe filled (strings in the
  * roster arena), or false with msg (and maybe hint) set. */
 static bool check_person(roster *r, input_ctx *ctx, const rec_field *f,
@@ -310,6 +379,8 @@ static bool check_person(roster *r, input_ctx *ctx, const rec_field *f,
 			return false;
 		}
 	}
+	if (!rec_empty(&f[P_MOVES]) && !parse_moves(r, &f[P_MOVES], pe, msg))
+		return false;
 	pe->id = arena_strndup(&r->mem, f[P_ID].s, f[P_ID].len);
 	pe->name = arena_strndup(&r->mem, f[P_NAME].s, f[P_NAME].len);
 	pe->team = arena_strndup(&r->mem, f[P_TEAM].s, f[P_TEAM].len);
@@ -365,16 +436,27 @@ static int check_managers(roster *r, input_ctx *ctx, const char *file,
 		changed = false;
 		for (size_t i = first; i < r->n_people; i++) {
 			person *pe = &r->people[i];
-			size_t mlen = strlen(pe->manager);
-			int64_t m;
+			const char *mid = pe->manager;
+			size_t mlen = 0;
+			int64_t m = -1;
 			late_reject *lr;
 			char v[VAL];
 
-			if (dead[i - first] || mlen == 0)
+			if (dead[i - first])
 				continue;
-			m = roster_find(r, pe->manager, mlen);
-			if (m >= 0 && (size_t)m != i &&
-			    !((size_t)m >= first && dead[(size_t)m - first]))
+			/* the manager from hire, then each later one */
+			for (size_t j = 0; j <= pe->n_moves; j++) {
+				mid = j ? pe->moves[j - 1].manager : pe->manager;
+				mlen = strlen(mid);
+				if (mlen == 0)
+					continue;
+				m = roster_find(r, mid, mlen);
+				if (!(m >= 0 && (size_t)m != i &&
+				      !((size_t)m >= first && dead[(size_t)m - first])))
+					break;
+				mlen = 0;
+			}
+			if (mlen == 0)
 				continue;
 			if (!grow((void **)&late, &cap_late, n_late + 1,
 				  sizeof *late))
@@ -384,7 +466,7 @@ static int check_managers(roster *r, input_ctx *ctx, const char *file,
 			lr->hint[0] = '\0';
 			dead[i - first] = true;
 			changed = true;
-			rec_quote(v, sizeof v, pe->manager, mlen);
+			rec_quote(v, sizeof v, mid, mlen);
 			if ((size_t)m == i) {
 				snprintf(lr->msg, sizeof lr->msg,
 					 "person '%s' is their own manager",

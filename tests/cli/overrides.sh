@@ -61,4 +61,41 @@ expect_grep "levels vs list" "bad.yaml:11:71: levels: 3, but \`rate\` lists 2 ra
 expect_grep "no credit field" "bad.yaml:12:5: missing required key 'base' (event type 'visit' has no credit field)" "$TMP/err"
 expect_grep "key of another kind" "bad.yaml:13:47: key 'rates' does not apply to an override rule" "$TMP/err"
 expect_grep "did you mean hint" "did you mean 'rate'?" "$TMP/err"
+# The reporting line in force on the event's date (people column
+# manager_changes): b reports to m1 until 2026-01-31 and to h from
+# 2026-02-01 ("h from 2026-02-01").  e1 (2026-01-20, 10,000.00): m1 3% =
+# 300.00 (level 1), h 1% = 100.00 (level 2, through m1).  e2 on the day of
+# the change (20,000.00): h 3% = 600.00 as b's direct manager; h has no
+# manager, so no level 2.  m1 earns nothing on e2.
+cat > "$TMP/mv-people.csv" <<'CSV'
+id,name,level,team,manager,hired,left,currency,manager_changes
+h,Hana Head,M,,,2015-01-01,,,
+m1,Mia One,M,T1,h,2018-01-01,,,
+b,Ben,R,T1,m1,2020-01-01,,,h from 2026-02-01
+CSV
+cat > "$TMP/mv-events.csv" <<'CSV'
+id,date,type,person,amount
+e1,2026-01-20,deal_closed,b,10000.00
+e2,2026-02-01,deal_closed,b,20000.00
+CSV
+expect_status "manager changes" 0 "$INCENTIVE" run --policy $G/policy.yaml --people "$TMP/mv-people.csv" --events "$TMP/mv-events.csv" --format csv
+expect_grep "e1 to m1" 'm1,override,300.00,USD,team-override,e1,"3% override on 10,000.00 credited to b Ben on e1: level 1, direct report"' "$TMP/out"
+expect_grep "e1 to h through m1" 'h,override,100.00,USD,team-override,e1,"1% override on 10,000.00 credited to b Ben on e1: level 2, through m1"' "$TMP/out"
+expect_grep "e2 to h directly" 'h,override,600.00,USD,team-override,e2,"3% override on 20,000.00 credited to b Ben on e2: level 1, direct report"' "$TMP/out"
+expect_no_grep "nothing for m1 on e2" "m1,override,600.00" "$TMP/out"
+expect_eq "three overrides" "3" "$(grep -c ',override,' "$TMP/out")"
+# a change naming nobody, or written wrong, rejects the person's line
+cat > "$TMP/mv-bad.csv" <<'CSV'
+id,name,level,team,manager,hired,left,currency,manager_changes
+h,Hana Head,M,,,2015-01-01,,,
+m1,Mia One,M,T1,h,2018-01-01,,,
+b,Ben,R,T1,m1,2020-01-01,,,hh from 2026-02-01
+c,Cy,R,T1,m1,2020-01-01,,,h on 2026-02-01
+d,Di,R,T1,m1,2020-01-01,,,h from 2026-03-01; m1 from 2026-02-01
+CSV
+expect_status "bad manager changes" 1 "$INCENTIVE" run --strict --policy $G/policy.yaml --people "$TMP/mv-bad.csv" --events "$TMP/mv-events.csv" --format csv
+expect_grep "unknown id" "mv-bad.csv:4: manager 'hh' is not a person id" "$TMP/err"
+expect_grep "unknown id hint" "did you mean 'h'?" "$TMP/err"
+expect_grep "bad entry" "mv-bad.csv:5: manager_changes entry 'h on 2026-02-01' is not 'ID from YYYY-MM-DD' (entries separated by ';')" "$TMP/err"
+expect_grep "out of order" "mv-bad.csv:6: manager_changes entry 'm1 from 2026-02-01' must come after the change before it" "$TMP/err"
 done_testing
