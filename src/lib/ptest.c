@@ -42,6 +42,9 @@
 
 typedef enum in_kind { IN_NONE, IN_INLINE, IN_FILES } in_kind;
 
+/* The inputs a case can give: people, quotas, events, exchange rates. */
+#define N_IN 4
+
 /* Where people, quotas or events of a case come from. */
 typedef struct tinput {
 	in_kind kind;
@@ -77,7 +80,7 @@ typedef struct tcase {
 	uint32_t line;
 	const char *name;
 	const char *policy; /* resolved path, or NULL: the suite's policy */
-	tinput in[3];	    /* people, quotas, events */
+	tinput in[N_IN];    /* people, quotas, events, rates */
 	const char *period;
 	bool strict;
 	tmatch *expect;
@@ -96,8 +99,8 @@ typedef struct tcase {
 	bool bad; /* had a problem (reported) */
 } tcase;
 
-enum { IN_PEOPLE, IN_QUOTAS, IN_EVENTS };
-static const char *const input_names[3] = {"people", "quotas", "events"};
+enum { IN_PEOPLE, IN_QUOTAS, IN_EVENTS, IN_RATES };
+static const char *const input_names[N_IN] = {"people", "quotas", "events", "rates"};
 
 typedef struct tfile {
 	char *path; /* display name */
@@ -695,16 +698,16 @@ static bool parse_rejected(inc_tests *t, const char *file, const ynode *n,
 }
 
 static const char *const file_keys[] = {"description", "policy", "people",
-					"quotas",      "events", "period",
-					"strict",      "cases"};
+					"quotas",      "events", "rates",
+					"period",      "strict", "cases"};
 static const char *const case_keys[] = {
-    "name",   "description", "policy", "people", "quotas",   "events", "period",
+    "name",   "description", "policy", "people", "quotas",   "events", "rates", "period",
     "strict", "expect",	     "exact",  "absent", "rejected", "error"};
 
 /* Shared settings of a file, inherited by its cases. */
 typedef struct tdefaults {
 	const char *policy;
-	tinput in[3];
+	tinput in[N_IN];
 	const char *period;
 	bool strict;
 } tdefaults;
@@ -731,7 +734,7 @@ static bool parse_common(inc_tests *t, const tfile *f, const ynode *m,
 			ok = false;
 		}
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < N_IN; i++)
 		if (ynode_get_pair(m, input_names[i]) &&
 		    !parse_input(t, f, ynode_get(m, input_names[i]), i,
 				 &d->in[i]))
@@ -1010,7 +1013,7 @@ static void read_tests_dir(inc_tests *t)
 static void note_inputs(inc_tests *t)
 {
 	for (size_t i = 0; i < t->n_cases; i++)
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < N_IN; k++) {
 			const tinput *in = &t->cases[i]->in[k];
 			for (size_t j = 0;
 			     in->kind == IN_FILES && j < in->n_paths; j++) {
@@ -1329,7 +1332,7 @@ typedef struct trun {
 	size_t n_decs, cap_decs;
 	tdiag *diags;
 	size_t n_diags, cap_diags;
-	tmap maps[3];
+	tmap maps[N_IN];
 	size_t n_maps;
 	bool on_suite_policy;
 	bool oom;
@@ -1388,13 +1391,14 @@ static void run_diag(void *ud, const inc_diag *d)
 		    d->line <= m->in->list->n_items) {
 			const ynode *rec = m->in->list->items[d->line - 1];
 			x.line = rec->line;
-			x.id = rec_value(rec, m->which == IN_QUOTAS ? "person"
-								    : "id");
+			x.id = rec_value(rec, m->which == IN_QUOTAS  ? "person"
+					      : m->which == IN_RATES ? "date"
+								     : "id");
 		}
 		break;
 	}
 	/* files named by the case: match them as written too */
-	for (int k = 0; d->file && k < 3 && x.written == d->file; k++) {
+	for (int k = 0; d->file && k < N_IN && x.written == d->file; k++) {
 		const tinput *in = &r->c->in[k];
 		for (size_t j = 0; in->kind == IN_FILES && j < in->n_paths; j++)
 			if (strcmp(in->paths[j], d->file) == 0)
@@ -1965,7 +1969,7 @@ static int run_case(inc_tests *t, const tcase *c, verdict *v, uint64_t *n_decs)
 	inc_run *run = NULL;
 	const char *perr = NULL;
 	const char *errtext = NULL;
-	char *tmp[3] = {NULL, NULL, NULL};
+	char *tmp[N_IN] = {NULL};
 	inc_run_options ro = {.period = c->period, .strict = c->strict};
 	int status = 0, rc = 0;
 
@@ -1979,11 +1983,12 @@ static int run_case(inc_tests *t, const tcase *c, verdict *v, uint64_t *n_decs)
 		goto check_error;
 	}
 	rc = inc_run_create(&run, p, &ro, run_diag, &r);
-	for (int k = 0; rc == 0 && k < 3; k++) {
+	for (int k = 0; rc == 0 && k < N_IN; k++) {
 		const tinput *in = &c->in[k];
 		int (*add)(inc_run *, const char *) =
 		    k == IN_PEOPLE   ? inc_run_add_people
 		    : k == IN_QUOTAS ? inc_run_add_quotas
+		    : k == IN_RATES  ? inc_run_add_rates
 				     : inc_run_add_events;
 		/* an empty inline list is no file at all (the same thing) */
 		if (in->kind == IN_INLINE && in->list &&
@@ -2041,7 +2046,7 @@ check_error:
 	*n_decs = r.n_decs;
 done:
 	inc_run_destroy(run);
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < N_IN; k++) {
 		if (tmp[k])
 			unlink(tmp[k]);
 		free(tmp[k]);
