@@ -216,6 +216,6 @@ expect_grep "acme total as run" "total payout USD $(cell cost cost USD)" "$TMP/r
 expect_eq "acme curve 100%" "18500.00" "$(cell curve payout 100.00)"
 
 # ---- nothing is recorded -----------------------------------------------------------------
-expect_eq "no files left" "" "$(ls $G | grep -v -E '^(policy|policy-b)\.yaml$|\.csv$|^profile\.yaml$')"
+expect_eq "no files left" "" "$(ls $G | grep -v -E '^(policy|policy-b)\.yaml$|\.csv$|^profile\.yaml$|^README\.md$')"
 
 done_testing
