@@ -623,10 +623,11 @@ typedef struct inc_table {
 /* ---- Simulation (`incentive simulate`) --------------------------------- */
 
 /* A simulation prices one policy, or compares two, over the same inputs
- * without recording anything: optionally after a scenario changed the
- * inputs (docs/simulate.md: scale, drop, duplicate, move), with Monte Carlo
- * trials that draw each person's sales multiplier, and with payout curves
- * of a person profile.  Results are inc_table's. */
+ * without recording anything (inc_audit_record_sim, below, may then keep
+ * it in an audit database, as a simulation): optionally after a scenario
+ * changed the inputs (docs/simulate.md: scale, drop, duplicate, move), with
+ * Monte Carlo trials that draw each person's sales multiplier, and with
+ * payout curves of a person profile.  Results are inc_table's. */
 typedef struct inc_sim inc_sim;
 
 typedef struct inc_sim_options {

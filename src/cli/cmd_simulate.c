@@ -1,11 +1,13 @@
 /*
  * cmd_simulate.c: `incentive simulate`: price a policy, or compare two,
- * over the same inputs without recording anything; scenarios, Monte Carlo
+ * over the same inputs without touching any final record (with --audit,
+ * recorded as a simulation: docs/audit.md); scenarios, Monte Carlo
  * trials and payout curves (docs/simulate.md).  Tables go to stdout as
  * text or CSV; --report writes one self-contained HTML file with charts.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -679,6 +681,10 @@ int cmd_simulate(int argc, char **argv)
 		char *err = NULL;
 		if (!by || !*by)
 			by = getenv("USER");
+		if (!by || !*by) {
+			const struct passwd *pw = getpwuid(getuid());
+			by = pw ? pw->pw_name : NULL;
+		}
 		command = cli_command_line("simulate", argc, argv);
 		inc_audit_sim_options ao = {.command = command, .by = by, .note = note};
 		if (inc_audit_open(&audit, audit_path, INC_AUDIT_WRITE, &err) != 0) {

@@ -215,7 +215,8 @@ static void emit_table(FILE *f, const char *name, const char *title,
 	    .types = types,
 	    .cells = c->v,
 	};
-	html_table(f, &t, 1);
+	html_heading(f, 2, title, name);
+	html_table(f, &t, 0);
 }
 
 /* The statement as a page with the look of every HTML document of
@@ -226,7 +227,8 @@ static void write_html(FILE *f, const inc_statement *s)
 	inc_statement_line l;
 	const char *k, *amt;
 	int hold;
-	char *title = NULL, *sub = NULL, *foot = NULL, *pay = NULL;
+	char *title = NULL, *sub = NULL, *foot = NULL, *pay = NULL, *run = NULL,
+	     *pol = NULL;
 	char **held = NULL;
 	size_t n_held = 0;
 	cells c = {0};
@@ -234,14 +236,26 @@ static void write_html(FILE *f, const inc_statement *s)
 	if (asprintf(&title, "Statement for %s%s%s", in->person,
 		     *in->name ? " \xc2\xb7 " : "", in->name) < 0)
 		title = NULL;
-	if (asprintf(&sub, "%s%s%s%s%s%sPeriod %s \xc2\xb7 Run %lld (%s) \xc2\xb7 Amounts in %s",
-		     *in->level ? "Level " : "", in->level,
-		     *in->level ? " \xc2\xb7 " : "", *in->team ? "Team " : "",
-		     in->team, *in->team ? " \xc2\xb7 " : "", in->period,
-		     (long long)in->run, in->status,
+	if (asprintf(&sub, "Period %s \xc2\xb7 Run %lld (%s) \xc2\xb7 Amounts in %s",
+		     in->period, (long long)in->run, in->status,
 		     *in->currency ? in->currency : "-") < 0)
 		sub = NULL;
+	if (asprintf(&run, "%lld (%s), started %s", (long long)in->run, in->status,
+		     in->started) < 0)
+		run = NULL;
+	if (asprintf(&pol, "%s, sha256 %.12s", in->policy_name, in->policy) < 0)
+		pol = NULL;
 	html_begin(f, title ? title : "Statement", sub);
+	const char *kv[] = {"person", in->person,
+			    "name", in->name,
+			    "level", in->level,
+			    "team", in->team,
+			    "period", in->period,
+			    "run", run ? run : "",
+			    "policy", pol ? pol : in->policy,
+			    "currency", *in->currency ? in->currency : "-",
+			    NULL, NULL};
+	html_kv(f, kv);
 
 	static const char *const line_cols[] = {
 	    "id", "date", "kind", "rule", "events", "rate", "tier", "amount", "reason"};
@@ -308,6 +322,8 @@ static void write_html(FILE *f, const inc_statement *s)
 	free(sub);
 	free(pay);
 	free(foot);
+	free(run);
+	free(pol);
 }
 
 int cmd_statement(int argc, char **argv)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `incentive simulate`: the figures of a tiny golden case worked out by hand
 # (tests/golden/sim), scenarios, Monte Carlo determinism, CSV output, and
-# that a simulation records nothing.
+# that a simulation without --audit records nothing (tests/cli/audit_sim.sh:
+# with --audit).
 source "$(dirname "$0")/lib.sh"
 
 G=tests/golden/sim
