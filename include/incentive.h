@@ -474,6 +474,7 @@ typedef struct inc_audit_verify_summary {
 	uint64_t problems;
 	char head[65];	 /* hash of the last ledger entry (hex), "" if none */
 	int head_found;	 /* expect_head given and found in the ledger */
+	uint64_t simulations; /* recorded simulations (ledger entries too) */
 } inc_audit_verify_summary;
 
 /* Recomputes every hash chain and content hash, runs PRAGMA
@@ -622,10 +623,11 @@ typedef struct inc_table {
 /* ---- Simulation (`incentive simulate`) --------------------------------- */
 
 /* A simulation prices one policy, or compares two, over the same inputs
- * without recording anything: optionally after a scenario changed the
- * inputs (docs/simulate.md: scale, drop, duplicate, move), with Monte Carlo
- * trials that draw each person's sales multiplier, and with payout curves
- * of a person profile.  Results are inc_table's. */
+ * without recording anything (inc_audit_record_sim, below, may then keep
+ * it in an audit database, as a simulation): optionally after a scenario
+ * changed the inputs (docs/simulate.md: scale, drop, duplicate, move), with
+ * Monte Carlo trials that draw each person's sales multiplier, and with
+ * payout curves of a person profile.  Results are inc_table's. */
 typedef struct inc_sim inc_sim;
 
 typedef struct inc_sim_options {
@@ -692,6 +694,39 @@ INC_API int inc_sim_table_named(const inc_sim *s, const char *name,
 				inc_table *out);
 INC_API const inc_sim_info *inc_sim_get_info(const inc_sim *s);
 INC_API const char *inc_sim_errmsg(const inc_sim *s);
+
+/* ---- Simulations in the audit trail (docs/audit.md, "Simulations") ----- */
+
+typedef struct inc_audit_sim_options {
+	const char *command; /* the command line, kept as metadata; or NULL */
+	const char *by;	     /* who ran it; or NULL */
+	const char *note;    /* or NULL */
+} inc_audit_sim_options;
+
+/* Records an executed simulation in the audit database as a simulation
+ * (never as a run: it locks nothing, pays nothing and stores no event): a
+ * ledger entry with its policy snapshots (A and B), the SHA-256 of every
+ * input file (people, quota, rate, scenario and profile files stored
+ * whole), seed and trials, and the total cost per column and currency and
+ * the pay of each person.  A database of schema version 1 is upgraded to
+ * version 2 first.  *sim_out (may be NULL) receives its number.  Returns
+ * 0, INC_EAUDIT or INC_ERROR (message in inc_audit_errmsg). */
+INC_API int inc_audit_record_sim(inc_audit *a, const inc_sim *s,
+				 const inc_audit_sim_options *o,
+				 int64_t *sim_out);
+
+/* Recorded simulations as result tables: the list of them (one table,
+ * "simulations"), or one simulation (0: the latest) in full ("simulation",
+ * "inputs", "cost", "people").  INC_ENOTFOUND when there is no such
+ * simulation. */
+typedef struct inc_sim_record inc_sim_record;
+INC_API int inc_audit_list_sims(inc_sim_record **out, inc_audit *a);
+INC_API int inc_audit_show_sim(inc_sim_record **out, inc_audit *a,
+			       int64_t sim);
+/* The i-th table; INC_ENOTFOUND past the end. */
+INC_API int inc_sim_record_table(const inc_sim_record *r, size_t i,
+				 inc_table *out);
+INC_API void inc_sim_record_destroy(inc_sim_record *r);
 
 /* ---- Handbook (`incentive doc`) --------------------------------------- */
 

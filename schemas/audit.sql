@@ -221,3 +221,102 @@ CREATE TRIGGER rejects_no_update BEFORE UPDATE ON rejects BEGIN SELECT RAISE(ABO
 CREATE TRIGGER rejects_no_delete BEFORE DELETE ON rejects BEGIN SELECT RAISE(ABORT, 'rejects is append-only (incentive audit trail)'); END;
 CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions is append-only (incentive audit trail)'); END;
 CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN SELECT RAISE(ABORT, 'decisions is append-only (incentive audit trail)'); END;
+
+-- ---- Simulations (schema version 2) ---------------------------------------
+-- `incentive simulate --audit FILE` records each simulation here: never in
+-- `runs` (a simulation pays nothing, locks no period, is never "already
+-- paid" for an adjustment and stores no event).  A simulation row is a
+-- ledger entry: it shares the ledger's `seq` sequence with runs and
+-- approvals, so the head hash commits to it.  Its side tables are chained
+-- from zeros, ordered by n, like a run's, and their digests are columns of
+-- the simulation row.  A database of schema version 1 gets these tables
+-- when it records its first simulation.
+
+-- Ledger, part 3: one row per recorded simulation.
+CREATE TABLE simulations (
+	seq INTEGER PRIMARY KEY,	-- position in the ledger chain
+	simulation INTEGER NOT NULL UNIQUE, -- 1, 2, ...
+	started TEXT NOT NULL,		-- UTC, metadata
+	engine TEXT NOT NULL,		-- "incentive 0.1.0"
+	command TEXT NOT NULL,		-- the command line, as given
+	made_by TEXT NOT NULL,		-- --by, else the login name; '' when none
+	note TEXT NOT NULL,		-- '' when none
+	options TEXT NOT NULL,		-- JSON: seed, trials, top, curves
+	policy_a TEXT NOT NULL,		-- policy hash (policies.hash)
+	policy_a_name TEXT NOT NULL,
+	policy_a_root TEXT NOT NULL,	-- the policy path as given
+	policy_b TEXT,			-- --vs: policy hash, else NULL
+	policy_b_name TEXT,
+	policy_b_root TEXT,
+	label_a TEXT NOT NULL,		-- column headings: 'A', 'baseline', ''
+	label_b TEXT,			-- 'B', 'scenario', or NULL: one column
+	scenario TEXT,			-- sha256 of the scenario file (blobs), or NULL
+	scenario_name TEXT NOT NULL,	-- its `scenario:` name, '' when none
+	seed INTEGER NOT NULL,		-- of the draws and of drop/duplicate
+	trials INTEGER NOT NULL,	-- Monte Carlo trials, 0 when none
+	events INTEGER NOT NULL,	-- accepted events read (under policy A)
+	events_used INTEGER NOT NULL,	-- events evaluated after the scenario
+	people INTEGER NOT NULL,
+	inputs_sha256 TEXT NOT NULL,	-- chain head over its simulation_inputs
+	totals_sha256 TEXT NOT NULL,	-- ... over its simulation_totals
+	people_sha256 TEXT NOT NULL,	-- ... over its simulation_people
+	hash BLOB NOT NULL
+);
+
+-- The files a simulation read, in order.  role: 'people', 'quotas',
+-- 'rates', 'events' (as for runs), 'scenario' or 'profile'.  stored: 1 when
+-- the bytes are in blobs (every role but events).
+CREATE TABLE simulation_inputs (
+	simulation INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	role TEXT NOT NULL CHECK (role IN ('people', 'quotas', 'rates', 'events', 'scenario', 'profile')),
+	path TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	stored INTEGER NOT NULL,
+	PRIMARY KEY (simulation, n)
+) WITHOUT ROWID;
+
+-- Total cost per column ('A': the first, 'B': the second) and currency,
+-- as in the `cost` table of the simulation; with Monte Carlo trials, the
+-- `mc_cost` figures of the total cost too (NULL without).
+CREATE TABLE simulation_totals (
+	simulation INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	side TEXT NOT NULL CHECK (side IN ('A', 'B')),
+	currency TEXT NOT NULL,
+	credited TEXT NOT NULL,		-- credited revenue
+	cost TEXT NOT NULL,		-- every money decision added up
+	mc_mean TEXT,
+	mc_p10 TEXT,
+	mc_p50 TEXT,
+	mc_p90 TEXT,
+	mc_min TEXT,
+	mc_max TEXT,
+	PRIMARY KEY (simulation, n)
+) WITHOUT ROWID;
+
+-- Pay per person and column, as in the `people` table of the simulation.
+CREATE TABLE simulation_people (
+	simulation INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	side TEXT NOT NULL CHECK (side IN ('A', 'B')),
+	person TEXT NOT NULL,
+	name TEXT NOT NULL,
+	team TEXT NOT NULL,
+	level TEXT NOT NULL,
+	currency TEXT NOT NULL,
+	credited TEXT NOT NULL,
+	attainment TEXT NOT NULL,	-- percent, two decimals; '' without a quota
+	pay TEXT NOT NULL,
+	PRIMARY KEY (simulation, n)
+) WITHOUT ROWID;
+
+CREATE TRIGGER simulations_no_update BEFORE UPDATE ON simulations BEGIN SELECT RAISE(ABORT, 'simulations is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulations_no_delete BEFORE DELETE ON simulations BEGIN SELECT RAISE(ABORT, 'simulations is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulation_inputs_no_update BEFORE UPDATE ON simulation_inputs BEGIN SELECT RAISE(ABORT, 'simulation_inputs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulation_inputs_no_delete BEFORE DELETE ON simulation_inputs BEGIN SELECT RAISE(ABORT, 'simulation_inputs is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulation_totals_no_update BEFORE UPDATE ON simulation_totals BEGIN SELECT RAISE(ABORT, 'simulation_totals is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulation_totals_no_delete BEFORE DELETE ON simulation_totals BEGIN SELECT RAISE(ABORT, 'simulation_totals is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulation_people_no_update BEFORE UPDATE ON simulation_people BEGIN SELECT RAISE(ABORT, 'simulation_people is append-only (incentive audit trail)'); END;
+CREATE TRIGGER simulation_people_no_delete BEFORE DELETE ON simulation_people BEGIN SELECT RAISE(ABORT, 'simulation_people is append-only (incentive audit trail)'); END;

@@ -26,7 +26,11 @@ def section(verb, help_text):
     # the usage lines (up to the first blank line) as a synopsis
     out.append(".nf")
     while i < len(lines) and lines[i].strip():
-        out.append(roff(re.sub(r"^usage: ", "", lines[i])))
+        # "usage: " goes, and so does the indent that aligned the
+        # following lines under it
+        line = re.sub(r"^usage: ", "", lines[i]) if i == 0 else \
+            re.sub(r"^ {7}", "", lines[i])
+        out.append(roff(line))
         i += 1
     out.append(".fi")
     block = []   # indented lines, kept as they are
@@ -62,8 +66,28 @@ def main():
         # every verb answers --help with a usage line and exit status 0)
         r = subprocess.run([exe, v, "--help"], capture_output=True, text=True)
         parts.append(section(v, r.stdout or r.stderr or "usage: incentive %s\n" % v))
-    text = open(template, encoding="utf-8").read()
-    text = text.replace("@VERSION@", version).replace("@VERBS@", "\n".join(parts))
+    lines = open(template, encoding="utf-8").read().split("\n")
+    # The verbs go where a line holds the placeholder alone, exactly once;
+    # a placeholder anywhere else (inside a comment, say) is a mistake of
+    # the template, not a place to put the verbs (they were once listed
+    # twice that way: the first line swallowed by a comment, the rest not).
+    at = [i for i, l in enumerate(lines) if l.strip() == "@VERBS@"]
+    if len(at) != 1:
+        sys.exit("mkman.py: %s must have exactly one line '@VERBS@' (found %d)"
+                 % (template, len(at)))
+    out = []
+    for i, l in enumerate(lines):
+        if i == at[0]:
+            out.append("\n".join(parts))
+        elif l.startswith(('.\\"', "'\\\"")):
+            out.append(l)   # comments are copied as they are
+        else:
+            out.append(l.replace("@VERSION@", version))
+    text = "\n".join(out)
+    left = sorted(set(re.findall(r"@[A-Z_]+@", "\n".join(
+        l for l in text.split("\n") if not l.startswith('.\\"')))))
+    if left:
+        sys.exit("mkman.py: placeholders left in %s: %s" % (output, ", ".join(left)))
     with open(output, "w", encoding="utf-8") as fh:
         fh.write(text)
 

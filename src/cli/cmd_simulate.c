@@ -1,11 +1,13 @@
 /*
  * cmd_simulate.c: `incentive simulate`: price a policy, or compare two,
- * over the same inputs without recording anything; scenarios, Monte Carlo
+ * over the same inputs without touching any final record (with --audit,
+ * recorded as a simulation: docs/audit.md); scenarios, Monte Carlo
  * trials and payout curves (docs/simulate.md).  Tables go to stdout as
  * text or CSV; --report writes one self-contained HTML file with charts.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,10 @@ static void sim_usage(FILE *f)
 	fprintf(f,
 		"usage: incentive simulate --policy A [--vs B] --people FILE --quotas FILE\n"
 		"                          --events FILE [--events FILE ...] [options]\n"
+		"       incentive simulate --audit FILE --list | --show N|latest\n"
 		"\n"
 		"Prices policy A over the inputs, or compares it with policy B, without\n"
-		"recording anything: total cost per currency and as a share of credited\n"
+		"touching any final record: total cost per currency and as a share of credited\n"
 		"revenue, cost per team, rule and kind of decision, pay per person, the\n"
 		"biggest winners and losers, people reaching each tier, a payout curve,\n"
 		"and Monte Carlo distributions.  Formats: docs/simulate.md.\n"
@@ -51,6 +54,15 @@ static void sim_usage(FILE *f)
 		"  --csv-dir DIR       also write every table to DIR/NAME.csv\n"
 		"  --report FILE.html  also write a self-contained HTML report with charts\n"
 		"  --quiet             nothing on stderr but errors\n"
+		"\n"
+		"the audit trail (docs/audit.md, \"Simulations\"):\n"
+		"  --audit FILE        record the simulation in this audit database (created\n"
+		"                      when missing) as a simulation, never as a run: it pays\n"
+		"                      nothing and locks no period\n"
+		"  --by NAME           who ran it (default: the login name)\n"
+		"  --note TEXT         a note kept with it\n"
+		"  --list              with --audit alone: list the recorded simulations\n"
+		"  --show N|latest     with --audit alone: one recorded simulation in full\n"
 		"\n"
 		"Exit status: 0 success, 1 bad policy, scenario or input, 2 usage.\n");
 }
@@ -382,6 +394,72 @@ static int write_report(const inc_sim *s, const char *path)
 
 /* ---- the command ------------------------------------------------------------ */
 
+static bool selected(const char *name, const char **names, size_t n);
+
+/* --list / --show: the simulations recorded in an audit database. */
+static int show_record(const char *path, const char *show, bool csv, const char **tables,
+		       size_t n_tables)
+{
+	inc_audit *a = NULL;
+	inc_sim_record *r = NULL;
+	char *err = NULL;
+	int rc, status = EXIT_INPUT;
+	long long n = 0;
+
+	if (show && (n = cli_run_number(show)) < 0) {
+		cli_error("--show needs a simulation number or 'latest', not '%s'", show);
+		return EXIT_USAGE;
+	}
+	if (inc_audit_open(&a, path, INC_AUDIT_READ, &err) != 0) {
+		cli_error("%s", err ? err : "cannot open the audit database");
+		free(err);
+		return EXIT_INPUT;
+	}
+	rc = show ? inc_audit_show_sim(&r, a, n) : inc_audit_list_sims(&r, a);
+	if (rc) {
+		cli_error("%s", inc_audit_errmsg(a));
+		goto done;
+	}
+	inc_table t;
+	for (size_t i = 0; i < n_tables; i++) {
+		bool found = false;
+		for (size_t k = 0; inc_sim_record_table(r, k, &t) == 0; k++)
+			found = found || strcmp(t.name, tables[i]) == 0;
+		if (!found) {
+			cli_error("no table '%s' here (see docs/audit.md, \"Simulations\")", tables[i]);
+			status = EXIT_USAGE;
+			goto done;
+		}
+	}
+	bool first = true;
+	size_t n_all = 0;
+	while (inc_sim_record_table(r, n_all, &t) == 0)
+		n_all++;
+	for (size_t i = 0; inc_sim_record_table(r, i, &t) == 0; i++) {
+		if (!selected(t.name, tables, n_tables))
+			continue;
+		if (!first)
+			fputc('\n', stdout);
+		first = false;
+		if (csv) {
+			if (n_tables != 1 && n_all != 1)
+				printf("# %s: %s\n", t.name, t.title);
+			tab_csv(stdout, &t);
+		} else {
+			tab_print(stdout, &t);
+		}
+	}
+	if (fflush(stdout) != 0) {
+		cli_error("cannot write standard output: %s", strerror(errno));
+		goto done;
+	}
+	status = EXIT_OK;
+done:
+	inc_sim_record_destroy(r);
+	inc_audit_close(a);
+	return status;
+}
+
 static void progress(void *ud, uint64_t done, uint64_t total)
 {
 	(void)ud;
@@ -454,11 +532,20 @@ int cmd_simulate(int argc, char **argv)
 		{"csv-dir", required_argument, NULL, 'D'},
 		{"report", required_argument, NULL, 'R'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"audit", required_argument, NULL, 'A'},
+		{"by", required_argument, NULL, 'B'},
+		{"note", required_argument, NULL, 'N'},
+		{"list", no_argument, NULL, 'L'},
+		{"show", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *pa = NULL, *pb = NULL, *people = NULL, *quotas = NULL, *csv_dir = NULL,
-		   *report = NULL;
+		   *report = NULL, *audit_path = NULL, *by = NULL, *note = NULL, *show = NULL;
+	bool list = false;
+	inc_audit *audit = NULL;
+	char *command = NULL;
+	int64_t sim_no = 0;
 	const char **events = calloc((size_t)argc, sizeof *events);
 	const char **tables = calloc((size_t)argc, sizeof *tables);
 	const char **rates = calloc((size_t)argc, sizeof *rates);
@@ -509,6 +596,11 @@ int cmd_simulate(int argc, char **argv)
 		case 'D': csv_dir = optarg; break;
 		case 'R': report = optarg; break;
 		case 'q': quiet = true; break;
+		case 'A': audit_path = optarg; break;
+		case 'B': by = optarg; break;
+		case 'N': note = optarg; break;
+		case 'L': list = true; break;
+		case 'W': show = optarg; break;
 		case 'F':
 			if (strcmp(optarg, "csv") == 0) {
 				csv = true;
@@ -531,6 +623,17 @@ int cmd_simulate(int argc, char **argv)
 	if (optind != argc) {
 		cli_error("unexpected argument '%s'", argv[optind]);
 		status = EXIT_USAGE;
+		goto done;
+	}
+	if (list || show) {
+		if (!audit_path || pa || pb || people || quotas || n_events || n_rates ||
+		    (list && show)) {
+			cli_error("--list and --show take --audit FILE and no inputs "
+				  "(see 'incentive simulate --help')");
+			status = EXIT_USAGE;
+			goto done;
+		}
+		status = show_record(audit_path, show, csv, tables, n_tables);
 		goto done;
 	}
 	if (!pa || !people || n_events == 0) {
@@ -574,6 +677,27 @@ int cmd_simulate(int argc, char **argv)
 			goto done;
 		}
 	}
+	if (audit_path) {
+		char *err = NULL;
+		if (!by || !*by)
+			by = getenv("USER");
+		if (!by || !*by) {
+			const struct passwd *pw = getpwuid(getuid());
+			by = pw ? pw->pw_name : NULL;
+		}
+		command = cli_command_line("simulate", argc, argv);
+		inc_audit_sim_options ao = {.command = command, .by = by, .note = note};
+		if (inc_audit_open(&audit, audit_path, INC_AUDIT_WRITE, &err) != 0) {
+			cli_error("%s", err ? err : "cannot open the audit database");
+			free(err);
+			goto done;
+		}
+		if (inc_audit_record_sim(audit, s, &ao, &sim_no) != 0) {
+			cli_error("%s", inc_audit_errmsg(audit));
+			cli_error("the simulation was not recorded; nothing was written");
+			goto done;
+		}
+	}
 	if (report && write_report(s, report) != 0) {
 		cli_error("cannot write %s: %s", report, strerror(errno));
 		goto done;
@@ -613,10 +737,18 @@ int cmd_simulate(int argc, char **argv)
 		fputc('\n', stderr);
 		if (report)
 			fprintf(stderr, "incentive: report written to %s\n", report);
-		fprintf(stderr, "incentive: nothing was recorded (a simulation never touches a final record)\n");
+		if (audit_path)
+			fprintf(stderr,
+				"incentive: audit %s: simulation %lld recorded (a simulation, not a run: "
+				"nothing is paid or locked)\n",
+				audit_path, (long long)sim_no);
+		else
+			fprintf(stderr, "incentive: nothing was recorded (a simulation never touches a final record)\n");
 	}
 	status = EXIT_OK;
 done:
+	inc_audit_close(audit);
+	free(command);
 	inc_sim_destroy(s);
 	inc_policy_destroy(a);
 	inc_policy_destroy(b);

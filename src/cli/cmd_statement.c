@@ -1,7 +1,8 @@
 /*
  * cmd_statement.c: `incentive statement`: a person's statement for a
  * recorded run, as a table (terminal), CSV (spreadsheets) or a
- * self-contained printable HTML page (inline CSS, nothing fetched).
+ * self-contained printable HTML page (inline CSS, nothing fetched) with
+ * the look of the simulation report and the handbook (html.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "html.h"
 
 static void statement_usage(FILE *f)
 {
@@ -75,28 +77,6 @@ static void csv_cell(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
-}
-
-static void html(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
 }
 
 static void write_table(FILE *f, const inc_statement *s)
@@ -199,142 +179,151 @@ static void write_csv(FILE *f, const inc_statement *s)
 	}
 }
 
+/* Cells of a table built here for html_table: n_rows x n_cols strings. */
+typedef struct cells {
+	const char **v;
+	size_t n, cap;
+	bool oom;
+} cells;
+
+static void cell_add(cells *c, const char *s)
+{
+	if (c->n == c->cap) {
+		size_t c2 = c->cap ? c->cap * 2 : 64;
+		const char **v2 = realloc(c->v, c2 * sizeof *v2);
+		if (!v2) {
+			c->oom = true;
+			return;
+		}
+		c->v = v2;
+		c->cap = c2;
+	}
+	c->v[c->n++] = s;
+}
+
+static void emit_table(FILE *f, const char *name, const char *title,
+		       const char *note, const char *const *cols,
+		       const char *types, size_t n_cols, const cells *c)
+{
+	inc_table t = {
+	    .name = name,
+	    .title = title,
+	    .note = note,
+	    .n_cols = n_cols,
+	    .n_rows = c->oom ? 0 : c->n / n_cols,
+	    .cols = cols,
+	    .types = types,
+	    .cells = c->v,
+	};
+	html_heading(f, 2, title, name);
+	html_table(f, &t, 0);
+}
+
+/* The statement as a page with the look of every HTML document of
+ * incentive (html.c: the simulation report, the handbook). */
 static void write_html(FILE *f, const inc_statement *s)
 {
 	const inc_statement_info *in = inc_statement_get_info(s);
 	inc_statement_line l;
 	const char *k, *amt;
 	int hold;
-	char b[96];
+	char *title = NULL, *sub = NULL, *foot = NULL, *pay = NULL, *run = NULL,
+	     *pol = NULL;
+	char **held = NULL;
+	size_t n_held = 0;
+	cells c = {0};
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
-	      "charset=\"utf-8\">\n<title>Statement ",
-	      f);
-	html(f, in->person);
-	fprintf(f, " run %lld</title>\n", (long long)in->run);
-	fputs("<style>\n"
-	      "body{font:13px/1.4 -apple-system,'Segoe "
-	      "UI',Helvetica,Arial,sans-serif;color:#111;"
-	      "margin:2em auto;max-width:1100px;padding:0 1em}\n"
-	      "h1{font-size:20px;margin:0 0 .2em}\n"
-	      ".meta{color:#555;margin:0 0 1.2em}\n"
-	      "table{border-collapse:collapse;width:100%;margin:0 0 1.5em}\n"
-	      "th,td{border-bottom:1px solid #ddd;padding:4px "
-	      "6px;text-align:left;vertical-align:top}\n"
-	      "th{background:#f3f3f3;font-weight:600}\n"
-	      "td.num,th.num{text-align:right;white-space:nowrap;font-variant-"
-	      "numeric:tabular-nums}\n"
-	      "tr.hold td{color:#8a4b00}\n"
-	      "table.sum{width:auto;min-width:24em}\n"
-	      "tr.pay td{font-weight:700;border-top:2px solid #111}\n"
-	      ".foot{color:#777;font-size:11px}\n"
-	      "@media print{body{margin:0;max-width:none}th{background:none}"
-	      "tr{page-break-inside:avoid}}\n"
-	      "</style>\n</head>\n<body>\n",
-	      f);
-	fputs("<h1>Statement for ", f);
-	html(f, in->person);
-	if (*in->name) {
-		fputs(" &middot; ", f);
-		html(f, in->name);
-	}
-	fputs("</h1>\n<p class=\"meta\">", f);
-	if (*in->level) {
-		fputs("Level ", f);
-		html(f, in->level);
-		fputs(" &middot; ", f);
-	}
-	if (*in->team) {
-		fputs("Team ", f);
-		html(f, in->team);
-		fputs(" &middot; ", f);
-	}
-	fputs("Period ", f);
-	html(f, in->period);
-	fprintf(f, " &middot; Run %lld (", (long long)in->run);
-	html(f, in->status);
-	fputs(") &middot; Amounts in ", f);
-	html(f, *in->currency ? in->currency : "-");
-	fputs("</p>\n<table>\n<tr><th>Id</th><th>Date</th><th>Kind</"
-	      "th><th>Rule</th><th>Events</th>"
-	      "<th class=\"num\">Rate</th><th>Tier</th><th "
-	      "class=\"num\">Amount</th><th>Reason</th></tr>\n",
-	      f);
+	if (asprintf(&title, "Statement for %s%s%s", in->person,
+		     *in->name ? " \xc2\xb7 " : "", in->name) < 0)
+		title = NULL;
+	if (asprintf(&sub, "Period %s \xc2\xb7 Run %lld (%s) \xc2\xb7 Amounts in %s",
+		     in->period, (long long)in->run, in->status,
+		     *in->currency ? in->currency : "-") < 0)
+		sub = NULL;
+	if (asprintf(&run, "%lld (%s), started %s", (long long)in->run, in->status,
+		     in->started) < 0)
+		run = NULL;
+	if (asprintf(&pol, "%s, sha256 %.12s", in->policy_name, in->policy) < 0)
+		pol = NULL;
+	html_begin(f, title ? title : "Statement", sub);
+	const char *kv[] = {"person", in->person,
+			    "name", in->name,
+			    "level", in->level,
+			    "team", in->team,
+			    "period", in->period,
+			    "run", run ? run : "",
+			    "policy", pol ? pol : in->policy,
+			    "currency", *in->currency ? in->currency : "-",
+			    NULL, NULL};
+	html_kv(f, kv);
+
+	static const char *const line_cols[] = {
+	    "id", "date", "kind", "rule", "events", "rate", "tier", "amount", "reason"};
 	for (size_t i = 0; inc_statement_line_at(s, i, &l) == 0; i++) {
-		const char *cells[] = {l.id, l.date, l.kind, l.rule, l.events};
-		fputs(l.is_hold ? "<tr class=\"hold\">" : "<tr>", f);
-		for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
-			fputs("<td>", f);
-			html(f, cells[c]);
-			fputs("</td>", f);
+		const char *row[] = {l.id,   l.date, l.kind,   l.rule,  l.events,
+				     l.rate, l.tier, l.amount, l.reason};
+		for (size_t j = 0; j < 9; j++)
+			cell_add(&c, row[j]);
+	}
+	emit_table(f, "lines", "Lines",
+		   "Each line is one decision of the run, with its rule, rate, tier and "
+		   "reason; amounts held back are negative. Each can be explained with "
+		   "incentive explain.",
+		   line_cols, "tttttttmt", 9, &c);
+
+	/* totals by kind, then what is earned, held and paid */
+	c.n = 0;
+	for (size_t i = 0; inc_statement_total_at(s, i, &k, &amt, &hold) == 0; i++) {
+		char *lab = NULL;
+		char **h2 = realloc(held, (n_held + 1) * sizeof *h2);
+		if (h2) {
+			held = h2;
+			if (asprintf(&lab, "%s%s", k, hold ? " (held back)" : "") < 0)
+				lab = NULL;
+			held[n_held++] = lab;
 		}
-		fputs("<td class=\"num\">", f);
-		html(f, l.rate);
-		fputs("</td><td>", f);
-		html(f, l.tier);
-		fputs("</td><td class=\"num\">", f);
-		html(f, grouped(b, sizeof b, l.amount));
-		fputs("</td><td>", f);
-		html(f, l.reason);
-		fputs("</td></tr>\n", f);
+		cell_add(&c, lab ? lab : k);
+		cell_add(&c, amt);
 	}
-	fputs("</table>\n<table class=\"sum\">\n<tr><th>Totals by kind</th><th "
-	      "class=\"num\">Amount</th></tr>\n",
-	      f);
-	for (size_t i = 0; inc_statement_total_at(s, i, &k, &amt, &hold) == 0;
-	     i++) {
-		fputs(hold ? "<tr class=\"hold\"><td>" : "<tr><td>", f);
-		html(f, k);
-		fputs(hold ? " (held back)" : "", f);
-		fputs("</td><td class=\"num\">", f);
-		html(f, grouped(b, sizeof b, amt));
-		fputs("</td></tr>\n", f);
-	}
-	fputs("<tr><td>Earned, net of holds</td><td class=\"num\">", f);
-	html(f, grouped(b, sizeof b, in->earned));
-	fputs("</td></tr>\n<tr class=\"hold\"><td>Of which held back</td><td "
-	      "class=\"num\">",
-	      f);
-	html(f, grouped(b, sizeof b, in->holds));
-	fputs("</td></tr>\n", f);
+	cell_add(&c, "Earned, net of holds");
+	cell_add(&c, in->earned);
+	cell_add(&c, "Of which held back");
+	cell_add(&c, in->holds);
 	if (in->paid_before) {
-		fputs("<tr><td>Already paid (period locked)</td><td "
-		      "class=\"num\">",
-		      f);
-		html(f, grouped(b, sizeof b, in->paid_before));
-		fputs("</td></tr>\n", f);
+		cell_add(&c, "Already paid (period locked, by earlier final runs)");
+		cell_add(&c, in->paid_before);
 	}
-	fputs(
-	    "<tr class=\"pay\"><td>Payable by this run</td><td class=\"num\">",
-	    f);
-	html(f, grouped(b, sizeof b, in->payable));
-	fputc(' ', f);
-	html(f, in->currency);
-	fputs("</td></tr>\n</table>\n", f);
+	if (asprintf(&pay, "Payable by this run (%s)", *in->currency ? in->currency : "-") < 0)
+		pay = NULL;
+	cell_add(&c, pay ? pay : "Payable by this run");
+	cell_add(&c, in->payable);
+	static const char *const sum_cols[] = {"kind", "amount"};
+	emit_table(f, "totals", "Totals", "", sum_cols, "tm", 2, &c);
+
+	c.n = 0;
 	for (size_t i = 0; inc_statement_balance_at(s, i, &k, &amt) == 0; i++) {
-		if (i == 0)
-			fputs("<table class=\"sum\">\n<tr><th>Balances carried "
-			      "to the next period</th>"
-			      "<th class=\"num\">Amount</th></tr>\n",
-			      f);
-		fputs("<tr><td>", f);
-		html(f, k);
-		fputs("</td><td class=\"num\">", f);
-		html(f, grouped(b, sizeof b, amt));
-		fputs("</td></tr>\n", f);
+		cell_add(&c, k);
+		cell_add(&c, amt);
 	}
-	if (inc_statement_balance_at(s, 0, &k, &amt) == 0)
-		fputs("</table>\n", f);
-	fputs("<p class=\"foot\">Policy ", f);
-	html(f, in->policy_name);
-	fputs(" (sha256 ", f);
-	html(f, in->policy);
-	fputs("), run started ", f);
-	html(f, in->started);
-	fputs(". Each line can be explained with <code>incentive "
-	      "explain</code>.</p>\n"
-	      "</body>\n</html>\n",
-	      f);
+	if (c.n) {
+		static const char *const bal_cols[] = {"balance", "amount"};
+		emit_table(f, "balances", "Balances carried to the next period", "",
+			   bal_cols, "tm", 2, &c);
+	}
+	if (asprintf(&foot, "Policy %s (sha256 %s), run started %s. incentive %s.",
+		     in->policy_name, in->policy, in->started, INC_VERSION) < 0)
+		foot = NULL;
+	html_end(f, foot);
+	for (size_t i = 0; i < n_held; i++)
+		free(held[i]);
+	free(held);
+	free(c.v);
+	free(title);
+	free(sub);
+	free(pay);
+	free(foot);
+	free(run);
+	free(pol);
 }
 
 int cmd_statement(int argc, char **argv)

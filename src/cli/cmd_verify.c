@@ -19,11 +19,12 @@ static void verify_usage(FILE *f)
 	    "[--quiet]\n"
 	    "\n"
 	    "Recomputes every hash chain of the audit database (the ledger of "
-	    "runs\n"
-	    "and approvals, events, rejected lines, decisions), every stored "
-	    "file\n"
-	    "against its SHA-256 and every policy snapshot against its hash, "
-	    "checks\n"
+	    "runs,\n"
+	    "approvals and simulations, events, rejected lines, decisions), "
+	    "every\n"
+	    "stored file against its SHA-256 and every policy snapshot against "
+	    "its\n"
+	    "hash, checks "
 	    "the schema and its append-only triggers and runs PRAGMA\n"
 	    "integrity_check.  Reports the first row of each chain where "
 	    "anything\n"
@@ -103,7 +104,7 @@ int cmd_verify(int argc, char **argv)
 		printf("%s: %llu run%s, %llu approval%s, %llu events, %llu "
 		       "rejected lines, "
 		       "%llu decisions, %llu stored files, %llu policy "
-		       "snapshots\n",
+		       "snapshots, %llu simulation%s\n",
 		       path, (unsigned long long)sum.runs,
 		       sum.runs == 1 ? "" : "s",
 		       (unsigned long long)sum.approvals,
@@ -112,7 +113,9 @@ int cmd_verify(int argc, char **argv)
 		       (unsigned long long)sum.rejects,
 		       (unsigned long long)sum.decisions,
 		       (unsigned long long)sum.blobs,
-		       (unsigned long long)sum.policies);
+		       (unsigned long long)sum.policies,
+		       (unsigned long long)sum.simulations,
+		       sum.simulations == 1 ? "" : "s");
 	}
 	if (expect && sum.head_found)
 		printf("expected head %.16s... is in the ledger\n", expect);

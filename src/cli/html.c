@@ -25,7 +25,7 @@ static const char css[] =
 	"th{border-bottom:1.5px solid var(--ink);font-weight:600}\n"
 	".tw{overflow-x:auto;max-width:100%}\n"
 	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"td.n{white-space:nowrap}\n"
+	"td.n,td.d{white-space:nowrap}\n"
 	"td.neg{color:#a40000}\n"
 	"table.kv th{border:0;padding-left:0;font-weight:600;color:var(--muted)}\n"
 	"table.kv td{border:0}\n"
@@ -134,6 +134,15 @@ void html_list_end(FILE *f)
 	fputs("</ul>\n", f);
 }
 
+/* "2026-03-10": kept on one line */
+static bool is_date(const char *s)
+{
+	for (int i = 0; i < 10; i++)
+		if (!s[i] || (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9')))
+			return false;
+	return s[10] == '\0';
+}
+
 void html_table(FILE *f, const inc_table *t, int with_title)
 {
 	char buf[128];
@@ -160,7 +169,7 @@ void html_table(FILE *f, const inc_table *t, int with_title)
 			const char *s = tab_cell(t, r, c);
 			char ty = t->types ? t->types[c] : 't';
 			if (ty == 't') {
-				fputs("<td>", f);
+				fputs(is_date(s) ? "<td class=\"d\">" : "<td>", f);
 				html_escape(f, s);
 			} else {
 				num_group(buf, sizeof buf, s);

@@ -18,7 +18,7 @@ static const verb verbs[] = {
 	{"run", cmd_run, "evaluate events under a policy and print the decisions"},
 	{"test", cmd_test, "run the test cases written beside a policy"},
 	{"init", cmd_init, "write a new starter policy with tests to a directory"},
-	{"simulate", cmd_simulate, "price a policy or compare two without recording anything"},
+	{"simulate", cmd_simulate, "price a policy or compare two; never touches a final record"},
 	{"doc", cmd_doc, "render a policy as a handbook for staff (Markdown or HTML)"},
 	{"explain", cmd_explain, "explain a recorded decision in words"},
 	{"statement", cmd_statement, "a person's statement for a recorded run"},

@@ -20,7 +20,8 @@
 #include "audit_schema.h"
 
 #define AUDIT_APP_ID 0x696e6361 /* "inca" */
-#define AUDIT_SCHEMA_VERSION 1
+#define AUDIT_SCHEMA_VERSION 2 /* 2: simulations (1 is read, and upgraded
+				  when it records a simulation) */
 #define BUSY_TIMEOUT_MS 600000
 
 void audit_set_err(inc_audit *a, const char *fmt, ...)
@@ -191,14 +192,15 @@ int inc_audit_open(inc_audit **out, const char *path, int mode,
 		rc = INC_EAUDIT;
 		goto done;
 	}
-	if (ver != AUDIT_SCHEMA_VERSION) {
+	if (ver != AUDIT_SCHEMA_VERSION && ver != 1) {
 		audit_set_err(a,
 			      "%s: audit schema version %lld, this incentive "
-			      "reads version %d",
+			      "reads versions 1 to %d",
 			      path, (long long)ver, AUDIT_SCHEMA_VERSION);
 		rc = INC_EAUDIT;
 		goto done;
 	}
+	a->version = (int)ver;
 	rc = audit_exec(a, "PRAGMA journal_mode = WAL; "
 			   "PRAGMA synchronous = FULL; "
 			   "PRAGMA cache_size = -65536; "
@@ -477,13 +479,33 @@ int audit_chain_tail(inc_audit *a, const char *table, int64_t *count,
 	return rc;
 }
 
+int audit_refresh_version(inc_audit *a)
+{
+	int64_t ver = 0;
+	int rc = int_pragma(a, "PRAGMA user_version", &ver);
+
+	if (rc == 0)
+		a->version = (int)ver;
+	return rc;
+}
+
 int audit_ledger_tail(inc_audit *a, int64_t *next_seq, uint8_t prev[32])
 {
 	sqlite3_stmt *st = NULL;
-	int rc = audit_prepare(
+	/* inside the writer's transaction: another process may have added
+	 * the simulation tables since this handle was opened */
+	int rc = audit_refresh_version(a);
+
+	if (rc)
+		return rc;
+	rc = audit_prepare(
 	    a, &st,
-	    "SELECT seq, hash FROM (SELECT seq, hash FROM runs UNION ALL "
-	    "SELECT seq, hash FROM approvals) ORDER BY seq DESC LIMIT 1");
+	    a->version >= 2
+		? "SELECT seq, hash FROM (SELECT seq, hash FROM runs UNION ALL "
+		  "SELECT seq, hash FROM approvals UNION ALL "
+		  "SELECT seq, hash FROM simulations) ORDER BY seq DESC LIMIT 1"
+		: "SELECT seq, hash FROM (SELECT seq, hash FROM runs UNION ALL "
+		  "SELECT seq, hash FROM approvals) ORDER BY seq DESC LIMIT 1");
 
 	if (rc)
 		return rc;

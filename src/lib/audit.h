@@ -10,6 +10,8 @@
  *   audit_verify.c  `incentive verify`
  *   audit_replay.c  `incentive replay`
  *   audit_report.c  `incentive explain` and `incentive statement`
+ *   audit_sim.c     simulations (`incentive simulate --audit`): recording
+ *                   them as ledger entries, listing and showing them
  *
  * run.c calls the audit_run_* hooks when a run is recorded (or replayed):
  * every input file, every rejected line (through a diag wrapper), every
@@ -75,6 +77,7 @@ struct inc_audit {
 	sqlite3 *db;
 	char *path;
 	int mode;
+	int version; /* PRAGMA user_version: 1, or 2 with simulations */
 	char *errmsg;
 	bool recording; /* a run holds the write transaction */
 	/* storage for the strings of inc_audit_get_run */
@@ -84,6 +87,9 @@ struct inc_audit {
 
 /* schemas/audit.sql, as embedded in the library. */
 const char *audit_schema(void);
+/* Where the simulation part of schemas/audit.sql (schema version 2)
+ * starts: a database of version 1 has only what comes before. */
+#define AUDIT_SIM_MARKER "-- ---- Simulations (schema version 2)"
 
 void audit_set_err(inc_audit *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -108,7 +114,11 @@ int audit_read_blob(inc_audit *a, const char *sha, char **out, size_t *len);
  * count and head hash (zeros when empty). */
 int audit_chain_tail(inc_audit *a, const char *table, int64_t *count,
 		     uint8_t head[32]);
-/* The ledger's (runs + approvals) next seq and the hash to chain to. */
+/* Re-reads PRAGMA user_version into a->version (in a transaction: the
+ * version that transaction sees).  0 or an INC_E* code. */
+int audit_refresh_version(inc_audit *a);
+/* The ledger's (runs, approvals and, from schema version 2, simulations)
+ * next seq and the hash to chain to. */
 int audit_ledger_tail(inc_audit *a, int64_t *next_seq, uint8_t prev[32]);
 
 /* Fills *out (strings in a->info_buf) from the current row of a statement

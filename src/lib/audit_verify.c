@@ -83,6 +83,32 @@ static const char *const people_cols[] = {
     "run",  "n",       "person", "name",    "level",
     "team", "manager", "hired",	 "left_on", "currency"};
 static const char *const member_cols[] = {"run", "n", "first_seq", "last_seq"};
+/* simulations (schema version 2): a third kind of ledger entry */
+static const char *const sim_cols[] = {
+    "seq",	     "simulation",    "started",       "engine",
+    "command",	     "made_by",	      "note",	       "options",
+    "policy_a",	     "policy_a_name", "policy_a_root", "policy_b",
+    "policy_b_name", "policy_b_root", "label_a",       "label_b",
+    "scenario",	     "scenario_name", "seed",	       "trials",
+    "events",	     "events_used",   "people",	       "inputs_sha256",
+    "totals_sha256", "people_sha256"};
+enum {
+	SC_SIM = 1,
+	SC_POLICY_A = 8,
+	SC_POLICY_B = 11,
+	SC_SCENARIO = 16,
+	SC_INPUTS = 23,
+	SC_TOTALS = 24,
+	SC_PEOPLE = 25,
+};
+static const char *const sim_input_cols[] = {
+    "simulation", "n", "role", "path", "size", "sha256", "stored"};
+static const char *const sim_total_cols[] = {
+    "simulation", "n",	    "side",   "currency", "credited", "cost",
+    "mc_mean",	  "mc_p10", "mc_p50", "mc_p90",	  "mc_min",   "mc_max"};
+static const char *const sim_people_cols[] = {
+    "simulation", "n",	      "side",	   "person",	 "name", "team",
+    "level",	  "currency", "credited", "attainment", "pay"};
 
 #define SPEC(t, c)                                                             \
 	{                                                                      \
@@ -96,6 +122,10 @@ static const tspec t_decisions = SPEC("decisions", decision_cols);
 static const tspec t_inputs = SPEC("run_inputs", input_cols);
 static const tspec t_people = SPEC("run_people", people_cols);
 static const tspec t_members = SPEC("run_events", member_cols);
+static const tspec t_sims = SPEC("simulations", sim_cols);
+static const tspec t_sim_inputs = SPEC("simulation_inputs", sim_input_cols);
+static const tspec t_sim_totals = SPEC("simulation_totals", sim_total_cols);
+static const tspec t_sim_people = SPEC("simulation_people", sim_people_cols);
 
 /* One row: its canonical columns (NULL: SQL NULL) and stored hash. */
 typedef struct vrow {
@@ -240,6 +270,9 @@ static void describe(char *buf, size_t cap, const vrow *r)
 			 val(r, 2), val(r, 3));
 	else if (strcmp(t, "runs") == 0)
 		snprintf(buf, cap, "run %s (%s)", val(r, 1), val(r, 2));
+	else if (strcmp(t, "simulations") == 0)
+		snprintf(buf, cap, "simulation %s of %.12s (%s)", val(r, 1),
+			 val(r, SC_POLICY_A), val(r, 2));
 	else
 		snprintf(buf, cap, "approval %s of %.12s by %s", val(r, 1),
 			 val(r, 2), val(r, 4));
@@ -508,14 +541,15 @@ static bool walk(verifier *vf, const tspec *t, checkpoint *cps, size_t ncp,
 	return ok;
 }
 
-/* The ledger: runs and approvals merged by seq, kept in memory. */
+/* The ledger: runs, approvals and simulations merged by seq, kept in
+ * memory. */
 static bool walk_ledger(verifier *vf)
 {
-	const tspec *specs[2] = {&t_runs, &t_approvals};
+	const tspec *specs[3] = {&t_runs, &t_approvals, &t_sims};
 	uint8_t prev[32] = {0};
 	size_t cap = 0;
 
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < (vf->a->version >= 2 ? 3 : 2); k++) {
 		char *sql = select_sql(specs[k], "ORDER BY seq");
 		sqlite3_stmt *st = NULL;
 		if (!sql || audit_prepare(vf->a, &st, sql) != 0) {
@@ -546,12 +580,14 @@ static bool walk_ledger(verifier *vf)
 			vf->n_ledger++;
 			if (k == 0)
 				vf->sum->runs++;
-			else
+			else if (k == 1)
 				vf->sum->approvals++;
+			else
+				vf->sum->simulations++;
 		}
 		sqlite3_finalize(st);
 	}
-	/* merge by seq (insertion sort: the two lists are each in order) */
+	/* merge by seq (insertion sort: the lists are each in order) */
 	for (size_t i = 1; i < vf->n_ledger; i++) {
 		vrow t = vf->ledger[i];
 		size_t j = i;
@@ -569,7 +605,8 @@ static bool walk_ledger(verifier *vf)
 			describe(what, sizeof what, r);
 			if (r->seq > pos)
 				finding(vf, "ledger", pos, "deleted",
-					"ledger (runs and approvals): seq "
+					"ledger (runs, approvals and "
+					"simulations): seq "
 					"%lld..%lld are "
 					"missing (deleted): the next entry is "
 					"seq %lld, %s",
@@ -673,11 +710,14 @@ static void check_chain(verifier *vf, const tspec *t, size_t count_col,
 	free(cps);
 }
 
-/* A run's side table (inputs, roster, event ranges) against its digest. */
+/* A side table of a run (inputs, roster, event ranges) or of a simulation
+ * (inputs, totals, people) against the digest its ledger row recorded. */
 static void check_side(verifier *vf, const tspec *t, const vrow *run,
 		       size_t digest_col)
 {
-	char *sql = select_sql(t, "WHERE run = ? ORDER BY n");
+	bool sim = run->t == &t_sims;
+	char *sql = select_sql(t, sim ? "WHERE simulation = ? ORDER BY n"
+				      : "WHERE run = ? ORDER BY n");
 	sqlite3_stmt *st = NULL;
 	uint8_t head[32] = {0};
 	char hex[65];
@@ -696,7 +736,7 @@ static void check_side(verifier *vf, const tspec *t, const vrow *run,
 		return;
 	}
 	free(sql);
-	sqlite3_bind_int64(st, 1, ival(run, RC_RUN));
+	sqlite3_bind_int64(st, 1, ival(run, sim ? SC_SIM : RC_RUN));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		vrow r = {0};
 		row_fill(&r, t, st, false);
@@ -710,10 +750,12 @@ static void check_side(verifier *vf, const tspec *t, const vrow *run,
 	hex_encode(hex, head);
 	if (!run->v[digest_col] || strcmp(hex, run->v[digest_col]) != 0)
 		finding(vf, t->table, 0, "changed",
-			"%s: the rows of run %lld (%lld now) do not match the "
+			"%s: the rows of %s %lld (%lld now) do not match the "
 			"digest "
-			"the run recorded: rows were changed, added or deleted",
-			t->table, (long long)ival(run, RC_RUN), (long long)n);
+			"the %s recorded: rows were changed, added or deleted",
+			t->table, sim ? "simulation" : "run",
+			(long long)ival(run, sim ? SC_SIM : RC_RUN),
+			(long long)n, sim ? "simulation" : "run");
 }
 
 /* ---- content-addressed data
@@ -817,8 +859,16 @@ static void check_schema(verifier *vf)
 	    "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
 	    "ORDER BY name";
 
-	if (sqlite3_open(":memory:", &mem) != SQLITE_OK ||
-	    sqlite3_exec(mem, audit_schema(), NULL, NULL, NULL) != SQLITE_OK ||
+	/* a database of schema version 1 has only the part before the
+	 * simulations */
+	const char *full = audit_schema(), *mark = strstr(full, AUDIT_SIM_MARKER);
+	char *v1 = vf->a->version < 2 && mark
+		       ? strndup(full, (size_t)(mark - full))
+		       : NULL;
+
+	if ((vf->a->version < 2 && !v1) ||
+	    sqlite3_open(":memory:", &mem) != SQLITE_OK ||
+	    sqlite3_exec(mem, v1 ? v1 : full, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(mem, q, -1, &want, NULL) != SQLITE_OK ||
 	    audit_prepare(vf->a, &have, q) != 0) {
 		vf->failed = INC_ERROR;
@@ -869,6 +919,7 @@ static void check_schema(verifier *vf)
 		}
 	}
 done:
+	free(v1);
 	sqlite3_finalize(want);
 	sqlite3_finalize(have);
 	sqlite3_close(mem);
@@ -910,8 +961,16 @@ static void check_references(verifier *vf)
 	}
 	for (size_t i = 0; i < vf->n_ledger; i++) {
 		const vrow *r = &vf->ledger[i];
-		const char *policy =
-		    r->t == &t_runs ? r->v[RC_POLICY] : r->v[2];
+		const char *policy = r->t == &t_runs   ? r->v[RC_POLICY]
+				     : r->t == &t_sims ? r->v[SC_POLICY_A]
+						       : r->v[2];
+		if (r->t == &t_sims && r->v[SC_POLICY_B]) {
+			sqlite3_reset(pol);
+			sqlite3_bind_text(pol, 1, r->v[SC_POLICY_B], -1,
+					  SQLITE_STATIC);
+			if (sqlite3_step(pol) != SQLITE_ROW)
+				policy = r->v[SC_POLICY_B];
+		}
 		sqlite3_reset(pol);
 		sqlite3_bind_text(pol, 1, policy ? policy : "", -1,
 				  SQLITE_STATIC);
@@ -964,6 +1023,10 @@ int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
 	/* one read transaction: a consistent snapshot while runs go on */
 	if ((rc = audit_exec(a, "BEGIN")) != 0)
 		goto done;
+	if ((rc = audit_refresh_version(a)) != 0) {
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		goto done;
+	}
 	check_integrity(&vf);
 	check_schema(&vf);
 	check_blobs(&vf);
@@ -975,6 +1038,12 @@ int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
 	check_chain(&vf, &t_decisions, RC_DC_COUNT, RC_DC_HEAD, &sum.decisions);
 	for (size_t i = 0; ledger_ok && i < vf.n_ledger; i++) {
 		const vrow *r = &vf.ledger[i];
+		if (r->t == &t_sims) {
+			check_side(&vf, &t_sim_inputs, r, SC_INPUTS);
+			check_side(&vf, &t_sim_totals, r, SC_TOTALS);
+			check_side(&vf, &t_sim_people, r, SC_PEOPLE);
+			continue;
+		}
 		if (r->t != &t_runs)
 			continue;
 		check_side(&vf, &t_inputs, r, RC_INPUTS);

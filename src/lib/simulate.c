@@ -28,6 +28,7 @@
 #include "prng.h"
 #include "scenario.h"
 #include "tbl.h"
+#include "audit_sim.h"
 
 #define MAX_SIDES 2
 #define MAX_CUR 64
@@ -2121,4 +2122,26 @@ const inc_sim_info *inc_sim_get_info(const inc_sim *s)
 const char *inc_sim_errmsg(const inc_sim *s)
 {
 	return s->errmsg ? s->errmsg : "";
+}
+
+/* ---- for the audit trail (audit_sim.h) ------------------------------------ */
+
+void sim_get_view(const inc_sim *s, sim_view *v)
+{
+	memset(v, 0, sizeof *v);
+	v->a = s->pol[0];
+	v->b = s->n_sides == 2 && !s->baseline_mode ? s->pol[1] : NULL;
+	v->people = (const char *const *)s->people_paths;
+	v->n_people = s->n_people_paths;
+	v->quotas = (const char *const *)s->quota_paths;
+	v->n_quotas = s->n_quota_paths;
+	v->events = (const char *const *)s->event_paths;
+	v->n_events = s->n_event_paths;
+	v->rates = (const char *const *)s->rate_paths;
+	v->n_rates = s->n_rate_paths;
+	v->scenario = s->opts.scenario;
+	v->profile = s->opts.profile;
+	v->top = s->opts.top;
+	v->no_curves = s->opts.no_curves;
+	v->executed = s->executed && s->n_tables > 0;
 }

@@ -31,6 +31,20 @@ COLS = {
     "run_people": ["run", "n", "person", "name", "level", "team", "manager",
                    "hired", "left_on", "currency"],
     "run_events": ["run", "n", "first_seq", "last_seq"],
+    # schema version 2: simulations are ledger entries too
+    "simulations": ["seq", "simulation", "started", "engine", "command",
+                    "made_by", "note", "options", "policy_a", "policy_a_name",
+                    "policy_a_root", "policy_b", "policy_b_name",
+                    "policy_b_root", "label_a", "label_b", "scenario",
+                    "scenario_name", "seed", "trials", "events", "events_used",
+                    "people", "inputs_sha256", "totals_sha256", "people_sha256"],
+    "simulation_inputs": ["simulation", "n", "role", "path", "size", "sha256",
+                          "stored"],
+    "simulation_totals": ["simulation", "n", "side", "currency", "credited",
+                          "cost", "mc_mean", "mc_p10", "mc_p50", "mc_p90",
+                          "mc_min", "mc_max"],
+    "simulation_people": ["simulation", "n", "side", "person", "name", "team",
+                          "level", "currency", "credited", "attainment", "pay"],
 }
 ZERO = "0" * 64
 
@@ -83,6 +97,9 @@ def main():
         return 0
     ledger = [("runs", r[:-1], r[-1]) for r in select(db, "runs")]
     ledger += [("approvals", r[:-1], r[-1]) for r in select(db, "approvals")]
+    has_sims = db.execute("PRAGMA user_version").fetchone()[0] >= 2
+    if has_sims:
+        ledger += [("simulations", r[:-1], r[-1]) for r in select(db, "simulations")]
     ledger.sort(key=lambda x: x[1][0])
     head, bad = chain(db, "ledger", ledger)
     if bad:
@@ -109,6 +126,19 @@ def main():
                 prev = hashlib.sha256(canonical(table, prev, r)).hexdigest()
             if prev != want.decode():
                 print("bad %s run %d" % (table, run))
+                return 1
+    # a simulation's side tables: likewise, recorded in its ledger row
+    sims = db.execute("SELECT simulation, inputs_sha256, totals_sha256, people_sha256 "
+                      "FROM simulations").fetchall() if has_sims else []
+    for sim, inputs, totals, people in sims:
+        for table, want in (("simulation_inputs", inputs), ("simulation_totals", totals),
+                            ("simulation_people", people)):
+            cols = ", ".join(COLS[table])
+            prev = ZERO
+            for r in db.execute(f"SELECT {cols} FROM {table} WHERE simulation = ? ORDER BY n", (sim,)):
+                prev = hashlib.sha256(canonical(table, prev, r)).hexdigest()
+            if prev != want.decode():
+                print("bad %s simulation %d" % (table, sim))
                 return 1
     print("head " + head)
     print("ok")

@@ -82,10 +82,21 @@ PY
 
 expect_status "statement html" 0 "$INCENTIVE" statement --audit "$DB" --person d --format html --out "$TMP/d.html"
 h=$TMP/d.html
-expect_grep "html doctype" "<!DOCTYPE html>" "$h"
+expect_grep "html doctype" "<!doctype html>" "$h"
 expect_grep "inline css" "<style>" "$h"
 expect_grep "printable" "@media print" "$h"
-expect_grep "name" "Statement for d &middot; Dan" "$h"
+expect_grep "name" "<h1>Statement for d · Dan</h1>" "$h"
+expect_grep "nothing fetched (CSP)" "Content-Security-Policy" "$h"
+# the look of every HTML page of incentive (src/cli/html.c): the same
+# stylesheet as the simulation report, byte for byte
+S=tests/golden/sim
+"$INCENTIVE" simulate --policy $S/policy.yaml --people $S/people.csv --quotas $S/quotas.csv \
+  --events $S/events.csv --no-curves --quiet --report "$TMP/sim.html" >/dev/null
+style() { sed -n '/^<style>$/,/^<\/style>$/p' "$1"; }
+[ -n "$(style "$h")" ] && pass || fail "the statement has no <style> block"
+expect_eq "same stylesheet as the simulation report" "$(style "$TMP/sim.html")" "$(style "$h")"
+expect_grep "shared table markup" '<table class="data">' "$h"
+expect_grep "negative amounts marked" '<td class="n neg">-2,500.00</td>' "$h"
 expect_grep "bonus line" "1,000.00" "$h"
 expect_grep "cap held back" "cap_withheld (held back)" "$h"
 # self-contained: nothing fetched
@@ -120,7 +131,7 @@ expect_status "statement with a draw" 0 "$INCENTIVE" statement --audit "$TMP/acm
 expect_grep "balances section" "Balances carried to the next period" "$TMP/out"
 grep -Eq "^  draw_balance \(new-hire-draw\) +$want\$" "$TMP/out" && pass || { fail "draw balance $want"; cat "$TMP/out" >&2; }
 expect_status "html with a draw" 0 "$INCENTIVE" statement --audit "$TMP/acme.db" --person "$who" --format html
-expect_grep "html balance" "<tr><td>draw_balance (new-hire-draw)</td><td class=\"num\">$want</td></tr>" "$TMP/out"
+expect_grep "html balance" "<tr><td>draw_balance (new-hire-draw)</td><td class=\"n\">$want</td></tr>" "$TMP/out"
 
 expect_status "no such person" 1 "$INCENTIVE" statement --audit "$DB" --person zz
 expect_grep "no person message" "run 1 has no person 'zz'" "$TMP/err"

@@ -83,7 +83,7 @@ tamper run_changed "UPDATE runs SET status = 'final' WHERE run = 1"
 expect_grep "run row changed" "changed: ledger: seq 1 (run 1 (final)) was changed" "$TMP/run_changed.out"
 
 tamper approval_deleted "DELETE FROM approvals"
-expect_grep "approval deleted" "deleted: ledger (runs and approvals): seq 2..2 are missing" "$TMP/approval_deleted.out"
+expect_grep "approval deleted" "deleted: ledger (runs, approvals and simulations): seq 2..2 are missing" "$TMP/approval_deleted.out"
 
 tamper event_changed "UPDATE events SET data = replace(data, '6000.00', '6500.00') WHERE id = 'e1'"
 expect_grep "event changed" "changed: events: seq 1 (event e1" "$TMP/event_changed.out"

@@ -187,9 +187,22 @@ done
 MAN=$(dirname "$INCENTIVE")/incentive.1
 if [ -s "$MAN" ]; then pass; else fail "no man page at $MAN"; fi
 for v in $verbs; do
-  expect_grep "man page: $v" ".SS \"incentive $v\"" "$MAN"
+  # once each: the verbs were once listed twice (a placeholder in a comment
+  # of the template took the first copy)
+  expect_eq "man page: $v once" "1" "$(grep -c "^\.SS \"incentive $v\"$" "$MAN")"
 done
+expect_eq "man page: as many sections as verbs" "$(echo $verbs | wc -w)" "$(grep -c '^\.SS ' "$MAN")"
+expect_eq "man page: no placeholder left" "" "$(grep -n '@[A-Z_]*@' "$MAN")"
+expect_eq "man page: comments are comments" "" "$(grep -n '^\.\\".*\.SS' "$MAN")"
 expect_grep "man page: exit status" ".SH EXIT STATUS" "$MAN"
-expect_status "man page renders" 0 groff -man -Tutf8 -z "$MAN"
+expect_status "man page renders" 0 groff -man -Tutf8 -z -ww "$MAN"
 expect_eq "man page renders without warnings" "" "$(cat "$TMP/err")"
+# as man(1) shows it: the verbs in order under VERBS, each once
+if command -v man >/dev/null; then
+  MANWIDTH=100 man --warnings -l "$MAN" >"$TMP/man.txt" 2>"$TMP/man.err"
+  expect_eq "man -l: no warnings" "" "$(cat "$TMP/man.err")"
+  expect_eq "man -l: the verbs" "$(echo $verbs)" \
+    "$(sed -n 's/^   incentive \([a-z]*\)$/\1/p' "$TMP/man.txt" | tr '\n' ' ' | sed 's/ $//')"
+  expect_no_grep "man -l: no placeholder" "@VERBS@" "$TMP/man.txt"
+fi
 done_testing

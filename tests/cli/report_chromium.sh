@@ -79,6 +79,21 @@ expect_grep "histogram axis" "total cost of the period (USD)" "$TMP/report.dom"
 expect_grep "team axis" "cost for the period (USD)" "$TMP/report.dom"
 expect_grep "movers" "Biggest winners and losers" "$TMP/report.dom"
 expect_grep "MC table" "Monte Carlo: total cost" "$TMP/report.dom"
-cp "$TMP/report.html" "$TMP/handbook.html" "$ART/" 2>/dev/null
-echo "artifacts: $ART/report.png $ART/handbook.png"
+
+# a statement (`statement --format html`): the same look (src/cli/html.c),
+# self-contained, loads cleanly
+G=tests/golden/basic
+"$INCENTIVE" run --policy $G/policy.yaml --people $G/people.csv --quotas $G/quotas.csv \
+  --events $G/events.csv --audit "$TMP/st.db" --format none --quiet
+expect_status "statement html" 0 "$INCENTIVE" statement --audit "$TMP/st.db" --person d \
+  --format html --out "$TMP/statement.html"
+if render "$TMP/statement.html" statement; then pass; else fail "statement: chromium failed"; fi
+expect_grep "statement: DOM loaded" "</html>" "$TMP/statement.dom"
+expect_grep "statement: lines" "<h2 id=\"lines\">Lines</h2>" "$TMP/statement.dom"
+if grep -E "CONSOLE\(|Uncaught|Refused to|net::ERR_" "$TMP/statement.log" >"$TMP/statement.errs"; then
+  fail "statement: errors while loading"; sed 's/^/  | /' "$TMP/statement.errs" | head >&2
+else pass; fi
+if [ "$(head -c 8 "$ART/statement.png" | od -An -tx1 | tr -d ' \n')" == "89504e470d0a1a0a" ]; then pass; else fail "statement: not a PNG"; fi
+cp "$TMP/report.html" "$TMP/handbook.html" "$TMP/statement.html" "$ART/" 2>/dev/null
+echo "artifacts: $ART/report.png $ART/handbook.png $ART/statement.png"
 done_testing

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `incentive simulate`: the figures of a tiny golden case worked out by hand
 # (tests/golden/sim), scenarios, Monte Carlo determinism, CSV output, and
-# that a simulation records nothing.
+# that a simulation without --audit records nothing (tests/cli/audit_sim.sh:
+# with --audit).
 source "$(dirname "$0")/lib.sh"
 
 G=tests/golden/sim
@@ -216,6 +217,6 @@ expect_grep "acme total as run" "total payout USD $(cell cost cost USD)" "$TMP/r
 expect_eq "acme curve 100%" "18500.00" "$(cell curve payout 100.00)"
 
 # ---- nothing is recorded -----------------------------------------------------------------
-expect_eq "no files left" "" "$(ls $G | grep -v -E '^(policy|policy-b)\.yaml$|\.csv$|^profile\.yaml$')"
+expect_eq "no files left" "" "$(ls $G | grep -v -E '^(policy|policy-b)\.yaml$|\.csv$|^profile\.yaml$|^README\.md$')"
 
 done_testing
