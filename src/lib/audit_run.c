@@ -2006,6 +2006,8 @@ int audit_run_finish(audit_run *ar, const inc_run_stats *st, audit_emit_fn emit,
 		goto fail;
 	}
 	ar->committed = true;
+	sqlite3_commit_hook(ar->a->db, NULL, NULL);
+	sqlite3_rollback_hook(ar->a->db, NULL, NULL);
 	ar->a->recording = false;
 	ar->info.run = ar->run;
 	ar->info.status = ar->final ? "final" : "draft";
