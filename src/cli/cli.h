@@ -41,6 +41,9 @@ int out_decision(void *ud, const inc_decision *d);
 int out_period_figures(void *ud, const inc_period_figures *f);
 int out_commit(out_writer *w);		/* publishes; 0 or -1 (errno) */
 void out_discard(out_writer *w);	/* drops everything; frees */
+/* Why writing the decisions failed during the run (NULL: it did not);
+ * *where: the output file, or "a temporary file" (stdout is spooled). */
+const char *out_failure(const out_writer *w, const char **where);
 
 /* Verbs. argv[0] is the verb name. */
 int cmd_check(int argc, char **argv);

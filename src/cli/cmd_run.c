@@ -323,9 +323,13 @@ int cmd_run(int argc, char **argv)
 	rc = inc_run_execute(r, ks.after ? kill_decision : no_output ? NULL : out_decision,
 			     ks.after ? (void *)&ks : (void *)w);
 	if (rc) {
+		const char *where = NULL, *why = out_failure(w, &where);
+		if (why) /* "output failed" says only that the sink refused */
+			cli_error("cannot write %s: %s", where, why);
+		else
+			cli_error("%s", inc_run_errmsg(r));
 		out_discard(w);
 		w = NULL;
-		cli_error("%s", inc_run_errmsg(r));
 		cli_error("nothing was written");
 		goto done;
 	}

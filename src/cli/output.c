@@ -41,6 +41,7 @@ struct out_writer {
 	size_t n_rows, cap_rows;
 	size_t width[N_COLS];
 	bool failed;
+	int err; /* errno of the first failed write (0: none, or no memory) */
 	/* csv/jsonl bytes not yet handed to the spool */
 	char *buf;
 	size_t len, cap;
@@ -72,8 +73,11 @@ static bool room(out_writer *w, size_t n)
 	if (w->len + n <= w->cap)
 		return true;
 	if (w->len > 0) {
-		if (fwrite(w->buf, 1, w->len, w->spool) != w->len)
+		if (fwrite(w->buf, 1, w->len, w->spool) != w->len) {
+			if (!w->failed)
+				w->err = errno ? errno : EIO;
 			w->failed = true;
+		}
 		w->len = 0;
 	}
 	if (n > w->cap) {
@@ -597,11 +601,25 @@ static void free_rows(out_writer *w)
 static void drain(out_writer *w)
 {
 	if (w->len > 0 && w->spool &&
-	    fwrite(w->buf, 1, w->len, w->spool) != w->len)
+	    fwrite(w->buf, 1, w->len, w->spool) != w->len) {
+		if (!w->failed)
+			w->err = errno ? errno : EIO;
 		w->failed = true;
+	}
 	w->len = 0;
-	if (w->spool && ferror(w->spool))
+	if (w->spool && ferror(w->spool)) {
+		if (!w->failed)
+			w->err = errno ? errno : EIO;
 		w->failed = true;
+	}
+}
+
+const char *out_failure(const out_writer *w, const char **where)
+{
+	if (!w || !w->failed)
+		return NULL;
+	*where = w->path ? w->path : w->spool ? "a temporary file" : "the table";
+	return strerror(w->err ? w->err : ENOMEM);
 }
 
 int out_commit(out_writer *w)

@@ -150,6 +150,15 @@ struct audit_run {
 
 	canon data; /* the evaluating thread's scratch */
 	bool began, committed;
+	/* SQLite ends a transaction by itself when some statements fail
+	 * (out of memory, disk full, I/O error: sqlite3VdbeHalt rolls
+	 * everything back unless the statement has a statement journal).
+	 * While a run is recorded, a commit hook refuses every commit but
+	 * the run's own (`committing`), so a statement run after such a
+	 * rollback can never commit alone; the rollback hook notes it
+	 * (`rolled_back`) for the message. */
+	_Atomic bool committing, rolled_back;
+	bool lost; /* a rejected line could not be queued (out of memory) */
 	char *err;
 	char hash_hex[65];
 	inc_audit_run_info info;
@@ -171,12 +180,32 @@ static void set_err(audit_run *ar, const char *fmt, ...)
 	ar->err = m;
 }
 
+static const char txn_lost[] =
+    " (SQLite rolled the run's transaction back: nothing of the run was "
+    "recorded)";
+
 /* takes the audit handle's message */
 static int db_err(audit_run *ar, const char *what)
 {
 	int rc = audit_db_err(ar->a, what);
-	set_err(ar, "%s", inc_audit_errmsg(ar->a));
+	set_err(ar, "%s%s", inc_audit_errmsg(ar->a),
+		ar->rolled_back ? txn_lost : "");
 	return rc;
+}
+
+/* The hooks of the recording transaction (see `committing`). */
+static int commit_guard(void *ud)
+{
+	audit_run *ar = ud;
+
+	return ar->committing ? 0 : 1; /* non-zero: roll back instead */
+}
+
+static void rollback_seen(void *ud)
+{
+	audit_run *ar = ud;
+
+	ar->rolled_back = true;
 }
 
 /* ---- the event's data --------------------------------------------------- */
@@ -378,8 +407,8 @@ static void wdb(audit_run *ar, const char *what)
 {
 	char buf[512];
 
-	snprintf(buf, sizeof buf, "%s: %s: %s", ar->a->path, what,
-		 sqlite3_errmsg(ar->a->db));
+	snprintf(buf, sizeof buf, "%s: %s: %s%s", ar->a->path, what,
+		 sqlite3_errmsg(ar->a->db), ar->rolled_back ? txn_lost : "");
 	wfail(ar, INC_EAUDIT, buf);
 }
 
@@ -850,6 +879,8 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		goto done;
 	}
 	ar->began = true;
+	sqlite3_commit_hook(a->db, commit_guard, ar);
+	sqlite3_rollback_hook(a->db, rollback_seen, ar);
 	if (ar->final) {
 		rc = audit_prepare(
 		    a, &st,
@@ -857,8 +888,13 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		if (rc)
 			goto dberr;
 		sqlite3_bind_text(st, 1, inc_policy_hash(p), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			ar->approval = sqlite3_column_int64(st, 0);
+		} else {
+			/* out of memory: not "no approval" */
+			rc = db_err(ar, "cannot read approvals");
+			goto done;
+		}
 		sqlite3_finalize(st);
 		st = NULL;
 		if (ar->approval <= 0) {
@@ -928,7 +964,7 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 			pthread_mutex_destroy(&ar->mu);
 	}
 	/* without a thread everything still works, in this thread */
-	if (ar->sync_ok &&
+	if (ar->sync_ok && !(ro && ro->threads == 1) &&
 	    pthread_create(&ar->thread, NULL, writer_main, ar) == 0)
 		ar->thread_on = true;
 	a->recording = true;
@@ -1003,6 +1039,10 @@ void audit_run_destroy(audit_run *ar)
 	sqlite3_finalize(ar->ins_decision);
 	if (ar->began && !ar->committed)
 		sqlite3_exec(ar->a->db, "ROLLBACK", NULL, NULL, NULL);
+	if (ar->began) {
+		sqlite3_commit_hook(ar->a->db, NULL, NULL);
+		sqlite3_rollback_hook(ar->a->db, NULL, NULL);
+	}
 	if (!ar->replay && ar->a)
 		ar->a->recording = false;
 	for (size_t i = 0; i < N_CHUNKS; i++)
@@ -1057,7 +1097,9 @@ void audit_run_diag(void *ud, const inc_diag *d)
 		    d->severity == INC_SEV_ERROR ? "error" : "warning";
 		size_t need = 1 + 8 + text_size(file) + text_size(sev) +
 			      text_size(msg) + text_size(hint);
-		if (room(ar, need) == 0) {
+		if (room(ar, need) != 0) {
+			ar->lost = true; /* fails the run at finish */
+		} else {
 			chunk *k = ar->cur;
 			chunk_u8(k, REC_REJECT);
 			chunk_i64(k, d->line);
@@ -1738,9 +1780,11 @@ static int write_people(audit_run *ar, char out[65])
 				  SQLITE_STATIC);
 		sqlite3_bind_text(s.st, 7, p->manager ? p->manager : "", -1,
 				  SQLITE_STATIC);
-		sqlite3_bind_text(s.st, 8, hired, -1, SQLITE_TRANSIENT);
+		/* STATIC (the buffers outlive the step): a copy could fail
+		 * and leave NULL bound, a silent wrong row */
+		sqlite3_bind_text(s.st, 8, hired, -1, SQLITE_STATIC);
 		if (p->has_left)
-			sqlite3_bind_text(s.st, 9, left, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(s.st, 9, left, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(s.st, 9);
 		sqlite3_bind_text(s.st, 10, p->currency, -1, SQLITE_STATIC);
@@ -1890,8 +1934,10 @@ static int write_run(audit_run *ar, const inc_run_stats *stt,
 			else if (cols[i].is_int)
 				sqlite3_bind_int64(st, ix, cols[i].i);
 			else
+				/* STATIC: every string outlives the step (a
+				 * copy that failed would bind NULL) */
 				sqlite3_bind_text(st, ix, cols[i].s, -1,
-						  SQLITE_TRANSIENT);
+						  SQLITE_STATIC);
 		}
 		sqlite3_bind_blob(st, (int)nc + 1, hash, 32, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -1920,6 +1966,13 @@ int audit_run_finish(audit_run *ar, const inc_run_stats *st, audit_emit_fn emit,
 	/* the writer's queue first: its failures come before anything else */
 	if (!ar->replay && (rc = stop_writer(ar)) != 0)
 		goto fail;
+	if (ar->lost) {
+		/* never a record with a line silently missing */
+		set_err(ar, "out of memory: a rejected line could not be "
+			    "recorded");
+		rc = INC_ERROR;
+		goto fail;
+	}
 	if (ar->n_locks)
 		qsort(ar->locks, ar->n_locks, sizeof *ar->locks, cmp_lock);
 	for (size_t i = 0; i < ar->n_locks; i++) {
@@ -1939,12 +1992,22 @@ int audit_run_finish(audit_run *ar, const inc_run_stats *st, audit_emit_fn emit,
 	    (rc = write_members(ar, members)) != 0 ||
 	    (rc = write_run(ar, st, inputs, members, people)) != 0)
 		goto fail;
+	if (sqlite3_get_autocommit(ar->a->db)) {
+		/* rolled back by SQLite after an error that was not seen */
+		set_err(ar, "%s: cannot record the run%s", ar->a->path, txn_lost);
+		rc = INC_EAUDIT;
+		goto fail;
+	}
+	ar->committing = true;
 	if (audit_exec(ar->a, "COMMIT") != 0) {
+		ar->committing = false;
 		set_err(ar, "%s", inc_audit_errmsg(ar->a));
 		rc = INC_EAUDIT;
 		goto fail;
 	}
 	ar->committed = true;
+	sqlite3_commit_hook(ar->a->db, NULL, NULL);
+	sqlite3_rollback_hook(ar->a->db, NULL, NULL);
 	ar->a->recording = false;
 	ar->info.run = ar->run;
 	ar->info.status = ar->final ? "final" : "draft";

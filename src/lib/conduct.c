@@ -1045,17 +1045,18 @@ void cc_start(cc_state *c, date_t clock_start, date_t from)
 	c->has_clock = true;
 	c->clock_start = clock_start;
 	c->due_dirty = true;
-	for (uint32_t s = 0; s < c->n_slots; s++) {
-		cc_duty *du = &c->duties[s];
-		bool is_duty = false;
-		for (size_t vi = 0; vi < c->policy->n_versions && !is_duty; vi++) {
-			const rule *r = cc_rule_in(&c->policy->versions[vi], s);
-			is_duty = r && r->duty;
+	/* over the rules, not over slots x rules: that was quadratic in the
+	 * number of rules (a 180,000-rule policy spent 200 s here) */
+	for (size_t vi = 0; c->any_duty && vi < c->policy->n_versions; vi++) {
+		const policy_version *v = &c->policy->versions[vi];
+		for (size_t i = 0; i < v->n_rules; i++) {
+			const rule *r = &v->rules[i];
+			if (!r->duty || r->slot >= c->n_slots ||
+			    c->duties[r->slot].started)
+				continue;
+			c->duties[r->slot].started = true;
+			duty_seek(c, r->slot, from);
 		}
-		if (!is_duty || du->started)
-			continue;
-		du->started = true;
-		duty_seek(c, s, from);
 	}
 }
 

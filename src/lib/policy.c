@@ -1395,6 +1395,27 @@ loaded:
 		ytree t;
 		if (!display || !full)
 			break;
+		if (S_ISDIR(st.st_mode) && !L.files_in) {
+			/* like scripts: a version file that is a symbolic
+			 * link must stay inside the policy directory */
+			char *real = realpath(full, NULL);
+			size_t rl = strlen(L.root_real);
+			if (!real && errno == ENOMEM) {
+				L.oom = true;
+				break;
+			}
+			if (real && (strncmp(real, L.root_real, rl) != 0 ||
+				     (rl > 1 && real[rl] != '/'))) {
+				pl_error_at(&L, display, 0, 0,
+					    "symbolic links may not point "
+					    "outside the policy directory",
+					    "version file leaves the policy "
+					    "directory");
+				free(real);
+				continue;
+			}
+			free(real);
+		}
 		int r = load_policy_file(&L, full, rel, display, &f);
 		if (r == -2)
 			pl_error_at(&L, display, 0, 0, NULL, "file not found");

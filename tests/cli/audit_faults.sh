@@ -62,6 +62,13 @@ grep -qE "audit.db: .*(database or disk is full|disk I/O error)" "$TMP/err" && p
 expect_grep "disk full: nothing written" "nothing was written" "$TMP/err"
 intact "disk full" 1
 rerun "disk full"
+# the decisions file on a full disk (a file size limit: writes fail with
+# EFBIG): the message names the file and the reason, nothing is written
+expect_status "output disk full" 1 bash -c 'trap "" XFSZ; ulimit -f 64; exec "$@"' sh \
+  "$INCENTIVE" "${big[@]}" --format csv --out "$TMP/full.csv"
+expect_grep "output disk full: names the file and why" "cannot write $TMP/full.csv: File too large" "$TMP/err"
+expect_grep "output disk full: nothing written" "nothing was written" "$TMP/err"
+[ -z "$(ls "$TMP" | grep '^full\.csv')" ] && pass || fail "output disk full: left $(ls "$TMP" | grep '^full')"
 
 # --- a read-only database, and a writable database in a read-only
 # directory (run as another user, so that root's rights do not hide it)

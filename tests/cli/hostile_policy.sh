@@ -150,4 +150,20 @@ expect_status "symlink loop refused" 1 "${T[@]}" "$INCENTIVE" check "$E/pol"
 expect_grep "symlink loop says so" "script file 'scripts/loop.lua' cannot be read" "$TMP/err"
 script_policy 'scripts/inside.lua'
 expect_status "a symlink inside the directory is fine" 0 "${T[@]}" "$INCENTIVE" check "$E/pol"
+# a version file that is a symbolic link to a policy outside the directory
+# is refused like a script (a link to a version inside is fine)
+mkdir -p "$E/vers"
+cp $G/policy.yaml "$E/outside/v.yaml"
+ln -s ../outside/v.yaml "$E/vers/v1.yaml"
+expect_status "version symlink leaving the directory" 1 "${T[@]}" "$INCENTIVE" check "$E/vers"
+expect_grep "version symlink named" "vers/v1.yaml: version file leaves the policy directory" "$TMP/err"
+expect_grep "version symlink hint" "symbolic links may not point outside the policy directory" "$TMP/err"
+expect_status "version symlink: run refuses" 1 "${T[@]}" "$INCENTIVE" run --policy "$E/vers" \
+  --people $G/people.csv --events $G/events.csv --out "$TMP/esc.out"
+[ ! -e "$TMP/esc.out" ] && pass || fail "version symlink: run left an output file"
+rm "$E/vers/v1.yaml"
+mkdir "$E/vers/keep"
+cp $G/policy.yaml "$E/vers/keep/v1.txt"
+ln -s keep/v1.txt "$E/vers/v1.yaml"
+expect_status "version symlink inside is fine" 0 "${T[@]}" "$INCENTIVE" check "$E/vers"
 done_testing

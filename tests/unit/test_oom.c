@@ -41,12 +41,29 @@
  * that already holds the same run once: after each run the database must
  * verify and hold the new run whole, or not at all.
  *
- * Usage: test_oom [--audit] [--quick] [--step K] [--sticky-step K2]
+ * Usage: test_oom [--audit] [--threads T] [--quick] [--step K]
+ *                 [--sticky-step K2]
  *   --quick: every 7th N only, for a fast look; --step K: every Kth N;
  *   --sticky-step K2: the pass where every allocation from N on fails
- *   tries every (K x K2)th N.  The suite runs every N alone and every 4th
- *   from N on; with --audit (each run opens, writes and verifies a
- *   database) every 5th alone and every 20th from N on.
+ *   tries every (K x K2)th N; --threads 0: the audit writer on its own
+ *   thread, as the CLI runs it (default 1: one thread, so that N is
+ *   deterministic).  The suite runs every N alone and every 4th from N
+ *   on; with --audit (each run then opens, writes and verifies a
+ *   database) every N alone and every 20th from N on; with --audit
+ *   --threads 0 every 7th alone and every 28th from N on.
+ *
+ * Why the audit sweep covers every N on one thread: when SQLite's own
+ * malloc fails inside a statement, SQLite may roll the whole transaction
+ * back by itself (sqlite3VdbeHalt, for SQLITE_NOMEM without a statement
+ * journal, even in a SELECT).  A caller that misses that error goes on
+ * with every later statement committing alone; the run's COMMIT then
+ * fails with "cannot commit - no transaction is active" and the database
+ * holds events and decisions of a run that has no ledger row.  That once
+ * happened at one allocation N, and only in some runs, because the
+ * writer thread's allocations interleave with the engine's.  Now a commit
+ * hook refuses every commit but the run's own (src/lib/audit_run.c), and
+ * this sweep fails every allocation of the process, SQLite's included,
+ * in the same order each time.
  * Environment: OOM_FROM / OOM_TO restrict the range of N, OOM_STEP=k
  * tries every kth N only, OOM_VERBOSE=1 prints every run's outcome,
  * OOM_TRAP=N raises SIGTRAP where allocation N fails (for gdb), OOM_KEEP=1
@@ -100,12 +117,13 @@ static bool oom_hit(void)
 {
 	if (!oom.armed || oom.paused)
 		return false;
-	oom.count++;
+	/* atomic: with --threads the audit writer allocates too */
+	unsigned long n = __atomic_add_fetch(&oom.count, 1, __ATOMIC_RELAXED);
 	if (oom.fail_at &&
-	    (oom.count == oom.fail_at || (oom.sticky && oom.count > oom.fail_at))) {
-		if (oom.count == oom.trap)
+	    (n == oom.fail_at || (oom.sticky && n > oom.fail_at))) {
+		if (n == oom.trap)
 			raise(SIGTRAP); /* OOM_TRAP=N: stop here in a debugger */
-		oom.failed++;
+		__atomic_add_fetch(&oom.failed, 1, __ATOMIC_RELAXED);
 		errno = ENOMEM;
 		return true;
 	}
@@ -438,6 +456,12 @@ typedef struct outcome {
 
 /* The audit database of --audit mode (NULL: runs are not recorded). */
 static const char *audit_db;
+/* inc_run_options.threads: 1 (the default here) keeps the whole run,
+ * the audit writer included, on this thread, so that allocation N is the
+ * same allocation in every run; --threads 0 lets the audit writer run on
+ * its own thread as in the CLI (N then depends on scheduling, but every
+ * run must still end cleanly). */
+static int run_threads = 1;
 
 static void run_all(outcome *o)
 {
@@ -462,7 +486,10 @@ static void run_all(outcome *o)
 		goto done;
 	}
 	o->step = "create";
-	o->rc = inc_run_create(&r, p, NULL, on_diag, &o->diag);
+	inc_run_options ro;
+	memset(&ro, 0, sizeof ro);
+	ro.threads = run_threads;
+	o->rc = inc_run_create(&r, p, &ro, on_diag, &o->diag);
 	if (o->rc) {
 		if (!r) /* no handle to hold a message: the caller says it */
 			snprintf(o->msg, sizeof o->msg, "(no run)");
@@ -596,6 +623,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--audit") == 0)
 			audit_db = work_db;
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+			run_threads = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--quick") == 0)
 			quick = true;
 		else if (strcmp(argv[i], "--sticky-step") == 0 && i + 1 < argc)
