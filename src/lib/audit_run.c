@@ -1309,9 +1309,15 @@ int audit_run_decision(audit_run *ar, const inc_decision *d, bool has_amount,
 			     d->reason,
 			     d->version ? d->version : "",
 			     d->detail ? d->detail : "{}"};
-	static const char *const cols[] = {
-	    "id",   "period", "person", "kind",    "amount", "currency",
-	    "rule", "events", "reason", "version", "detail"};
+#define COL(name) {name, sizeof name - 1}
+	static const struct {
+		const char *name;
+		size_t len;
+	} cols[] = {COL("id"),	   COL("period"),   COL("person"),
+		    COL("kind"),   COL("amount"),   COL("currency"),
+		    COL("rule"),   COL("events"),   COL("reason"),
+		    COL("version"), COL("detail")};
+#undef COL
 	size_t len[11], need = 1 + 8 + 4 + 32 + 1;
 	uint8_t hash[32];
 	int64_t seq = ar->dc.count + 1;
@@ -1325,7 +1331,7 @@ int audit_run_decision(audit_run *ar, const inc_decision *d, bool has_amount,
 	canon_int(c, "seq", seq);
 	canon_int(c, "run", ar->run);
 	for (int i = 0; i < 11; i++)
-		canon_text(c, cols[i], v[i], len[i]);
+		canon_text_n(c, cols[i].name, cols[i].len, v[i], len[i]);
 	if (canon_hash(&ar->mh, hash, c) != 0) {
 		set_err(ar, "cannot hash a decision");
 		return INC_ERROR;
