@@ -136,7 +136,8 @@ struct audit_run {
 	 * see audit_run_event. */
 	chainpos pev;
 	bool main_hashes_events;
-	unsigned n_flushes, n_waits;
+	bool take_at_once; /* INCENTIVE_TEST_AUDIT_TAKE_CHAIN set */
+	unsigned win_flushes, win_waits; /* hand-overs, and waits for a chunk */
 	canon c;
 	sqlite3_stmt *ins_event, *sel_event, *ins_reject, *ins_decision;
 
@@ -149,6 +150,7 @@ struct audit_run {
 	chunk chunks[N_CHUNKS];
 	chunk *free_list, *work_head, *work_tail, *cur;
 	bool ending;
+	bool writer_busy; /* the writer holds a chunk */
 	/* the writer's failure (an INC_E* code), read by the evaluating
 	 * thread to stop early; werr is read only after the join */
 	_Atomic int wrc;
@@ -653,6 +655,7 @@ static void *writer_main(void *arg)
 		ar->work_head = k->next;
 		if (!ar->work_head)
 			ar->work_tail = NULL;
+		ar->writer_busy = true;
 		bool failed = ar->wrc != 0;
 		pthread_mutex_unlock(&ar->mu);
 		if (!failed)
@@ -661,6 +664,7 @@ static void *writer_main(void *arg)
 		k->len = 0;
 		k->next = ar->free_list;
 		ar->free_list = k;
+		ar->writer_busy = false;
 		pthread_cond_signal(&ar->cv_free);
 	}
 	pthread_mutex_unlock(&ar->mu);
@@ -702,8 +706,8 @@ static int flush_chunk(audit_run *ar)
 			waited = true;
 		}
 	}
-	ar->n_flushes++;
-	ar->n_waits += waited;
+	ar->win_flushes++;
+	ar->win_waits += waited;
 	int rc = ar->wrc;
 	pthread_mutex_unlock(&ar->mu);
 	return rc;
@@ -722,6 +726,26 @@ static int room(audit_run *ar, size_t need)
 		return INC_ERROR;
 	}
 	return 0;
+}
+
+/* Takes the events' chain over from the writer: hands the current chunk
+ * over, waits until the writer has stored everything (a few milliseconds:
+ * at most N_CHUNKS chunks), and starts predicting from where its chain
+ * stands. */
+static int take_events_chain(audit_run *ar)
+{
+	int rc = flush_chunk(ar);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&ar->mu);
+	while (ar->work_head || ar->writer_busy)
+		pthread_cond_wait(&ar->cv_free, &ar->mu);
+	ar->pev = ar->ev;
+	rc = ar->wrc;
+	pthread_mutex_unlock(&ar->mu);
+	ar->main_hashes_events = true;
+	return rc;
 }
 
 static int stop_writer(audit_run *ar)
@@ -953,8 +977,8 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 	if (ar->sync_ok &&
 	    pthread_create(&ar->thread, NULL, writer_main, ar) == 0)
 		ar->thread_on = true;
-	ar->pev = ar->ev;
-	ar->main_hashes_events = ar->thread_on;
+	ar->take_at_once = getenv("INCENTIVE_TEST_AUDIT_TAKE_CHAIN") != NULL;
+
 	a->recording = true;
 	/* the carried state an earlier run saved is an input like the others */
 	if (ro && ro->state_in &&
@@ -1241,21 +1265,36 @@ int audit_run_event(audit_run *ar, const event *e)
 	int64_t input = input_of(ar, e->file ? e->file : "");
 	/* Who computes the events' chain hashes.  The writer thread does
 	 * (it alone knows whether an id is already recorded, so each event's
-	 * position), unless it is the slower thread: then this thread hashes
-	 * them, predicting that every event is new, and the writer uses each
-	 * hash whose predicted position turns out right (do_event).  On the
-	 * peers workload the writer is the slower thread, and this moves
-	 * about 0.4 s of its 3.6 s here; on the default policy this thread
-	 * is the slower one (1.5 decisions an event to serialise and hash)
-	 * and stops after the first 32 chunks.  "The writer is slower": this
-	 * thread found no free chunk at a quarter or more of its hand-overs
-	 * so far (judged from the 32nd on); once it stops, it does not
-	 * resume (the writer's chain has moved on without it). */
+	 * position), unless it is the slower thread: then this thread takes
+	 * the chain over and hashes the events, predicting that every event
+	 * is new; the writer uses each hash whose predicted position turns
+	 * out right (do_event), and computes the others itself.  Judged
+	 * every 32 hand-overs (16 MiB): this thread found no free chunk at
+	 * half of them or more, the writer is slower: take the chain (a
+	 * wait of a few ms while the writer drains its queue); at fewer than
+	 * 4, this thread is slower: leave it to the writer (free: the
+	 * writer's own chain is always exact).  On the peers workload the
+	 * writer is the slower thread all along (SQLite work for two rows an
+	 * event) and this moves about 0.4 s of SHA-256 and serialisation
+	 * off it; on the default policy this thread is mostly the slower
+	 * (1.5 decisions an event to build, serialise and hash), and takes
+	 * the chain only in the stretches where the writer falls behind. */
 	int64_t pred_seq = 0;
 	uint8_t pred_hash[32];
-	if (ar->main_hashes_events && ar->n_flushes >= 32 &&
-	    ar->n_waits * 4 < ar->n_flushes)
-		ar->main_hashes_events = false;
+	if (ar->thread_on && ar->win_flushes >= 32) {
+		unsigned waits = ar->win_waits;
+		ar->win_flushes = ar->win_waits = 0;
+		if (waits >= 16 && !ar->main_hashes_events &&
+		    (rc = take_events_chain(ar)) != 0)
+			return ar->wrc ? stop_writer(ar) : rc;
+		if (waits < 4)
+			ar->main_hashes_events = false;
+	}
+	/* tests: take the chain at the first event (the hand-over and the
+	 * writer's check of each predicted position, on a small run) */
+	if (!ar->main_hashes_events && ar->thread_on && ar->take_at_once &&
+	    (rc = take_events_chain(ar)) != 0)
+		return ar->wrc ? stop_writer(ar) : rc;
 	if (ar->main_hashes_events) {
 		canon *c = &ar->mc;
 		pred_seq = ar->pev.count + 1;
