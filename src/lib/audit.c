@@ -10,6 +10,7 @@
  * waits for the first instead of failing at once.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,10 +99,12 @@ static int create_schema(inc_audit *a)
 	char sql[160];
 	int rc;
 
-	/* settings that only take effect before the first table (64 KiB
-	 * pages save about a tenth of SQLite's time on a big run, but make
-	 * a small database eight times bigger: 8 KiB) */
-	if ((rc = audit_exec(a, "PRAGMA page_size = 8192")) != 0)
+	/* settings that only take effect before the first table.  32 KiB
+	 * pages: inserting 1M decision-sized rows takes 1.35 s of CPU
+	 * instead of 1.48 s with 8 KiB pages (-9%; the commit -25%), about
+	 * what 64 KiB gives (1.33 s); the price is a bigger empty database
+	 * (21 pages: 672 KiB instead of 168 KiB, 1.3 MiB with 64 KiB) */
+	if ((rc = audit_exec(a, "PRAGMA page_size = 32768")) != 0)
 		return rc;
 	if ((rc = audit_exec(a, "PRAGMA journal_mode = WAL")) != 0)
 		return rc;
@@ -131,9 +134,21 @@ static int create_schema(inc_audit *a)
 	return rc;
 }
 
+/* SQLite keeps allocation statistics by default, under a global mutex
+ * taken on every allocation: turning them off saves about 14% of the CPU
+ * of a bulk insert (1M decision rows: 1.72 -> 1.48 s).  Nothing here reads
+ * them (sqlite3_memory_used, soft heap limits).  It must happen before
+ * SQLite initialises; when the host program already used SQLite the call
+ * fails harmlessly and its setting stays. */
+static void sqlite_settings(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int inc_audit_open(inc_audit **out, const char *path, int mode,
 		   char **errmsg_out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	inc_audit *a = calloc(1, sizeof *a);
 	int64_t n = 0, app = 0, ver = 0;
 	int flags, rc = INC_ERROR;
@@ -145,6 +160,7 @@ int inc_audit_open(inc_audit **out, const char *path, int mode,
 			*errmsg_out = strdup("out of memory");
 		return INC_ERROR;
 	}
+	pthread_once(&once, sqlite_settings);
 	a->mode = mode;
 	a->path = strdup(path);
 	if (!a->path)

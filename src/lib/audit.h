@@ -22,6 +22,7 @@
 #define INC_AUDIT_H
 
 #include <sqlite3.h>
+#include <string.h>
 
 #include "input.h"
 
@@ -45,10 +46,19 @@ void canon_init(canon *c);
 void canon_finish(canon *c);
 /* Starts a row of `table` chained to prev (32 bytes). */
 void canon_begin(canon *c, const char *table, const uint8_t prev[32]);
-/* A text column; s NULL is SQL NULL. */
-void canon_text(canon *c, const char *col, const char *s, size_t n);
-void canon_cstr(canon *c, const char *col, const char *s);
-void canon_int(canon *c, const char *col, int64_t v);
+/* A text column; s NULL is SQL NULL.  col is the column name, cl its
+ * length.  The macros below take the length of a literal name at compile
+ * time (a strlen per column per row saved: 30 million on a 1M-event run). */
+void canon_text_n(canon *c, const char *col, size_t cl, const char *s,
+		  size_t n);
+void canon_int_n(canon *c, const char *col, size_t cl, int64_t v);
+#define canon_text(c, col, s, n)                                               \
+	canon_text_n((c), (col), __builtin_strlen(col), (s), (n))
+#define canon_int(c, col, v) canon_int_n((c), (col), __builtin_strlen(col), (v))
+static inline void canon_cstr(canon *c, const char *col, const char *s)
+{
+	canon_text_n(c, col, strlen(col), s, s ? strlen(s) : 0);
+}
 
 /* SHA-256 with a reusable context (OpenSSL EVP). */
 typedef struct hasher {
