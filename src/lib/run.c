@@ -481,6 +481,7 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		/* the audit record keeps every reason and detail */
 		.omit_reason = (r->opts.omit & INC_OMIT_REASON) && !r->audit,
 		.omit_detail = (r->opts.omit & INC_OMIT_DETAIL) && !r->audit,
+		.omit_warnings = (r->opts.omit & INC_OMIT_WARNINGS) && !r->audit,
 		/* a refund in a later run may refer to any deal of this one */
 		.keep_all_deals = r->opts.state_out != NULL,
 		.rates = r->rates,
