@@ -99,6 +99,10 @@ struct evaluator {
 	/* warnings nobody reads are counted, not formatted (~490 instructions
 	 * an event on the default policy with --quiet: its conduct warnings) */
 	bool want_warnings;
+	/* the period of the last date seen (eval_event) */
+	bool pof_valid;
+	date_t pof_date;
+	int32_t pof_period;
 	strbuf tiers_used;	/* the "tiers" detail of a commission line */
 	/* texts handed to scripts, made once per period / date (~1,000
 	 * instructions a script call otherwise); INT32_MIN: none yet */
@@ -1638,8 +1642,16 @@ int eval_event(evaluator *e, const event *ev, char **err)
 {
 	const policy_version *v = ev->version;
 	const event_type *ty = ev->type;
-	int32_t p = period_of(e->pkind, ev->date);
 	int rc = 0;
+
+	/* events come in date order: the period is worked out once per date
+	 * (period_of splits the date into y/m/d: ~120 instructions) */
+	if (!e->pof_valid || e->pof_date != ev->date) {
+		e->pof_date = ev->date;
+		e->pof_period = period_of(e->pkind, ev->date);
+		e->pof_valid = true;
+	}
+	int32_t p = e->pof_period;
 	size_t n_parts;
 
 	/* dated in a period an earlier run closed (--state-in): counted and

@@ -448,6 +448,8 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		r->ictx.known_id = state_ids_find;
 		r->ictx.known_ud = known;
 	}
+	/* pass 1 splits the records on a second thread, like pass 2 */
+	r->ictx.read_ahead = r->opts.threads != 1;
 	rc = evsrc_create(&src, &r->ictx, &r->roster,
 			  (const char *const *)r->event_paths, r->n_event_paths);
 	if (rc) {
