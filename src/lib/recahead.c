@@ -40,6 +40,7 @@ typedef struct batch {
 struct recahead {
 	rec_reader *rd;
 	size_t n_cols;
+	bool csv; /* rd reads CSV (record.h's rec_open picks by the name) */
 	batch ring[RING];
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -95,11 +96,37 @@ static bool copy_rec(recahead *a, batch *b, const rec *src)
 		size_t *off = &b->foff[i * a->n_cols];
 
 		r->f = f; /* marks "has fields"; made to point here by seal() */
+		/* The fields of a CSV record all lie in the reader's copy of the
+		 * record (quoted ones unquoted in place): one copy of the span
+		 * they cover instead of one per field (~685 -> ~300 instructions
+		 * a record on the peers workload).  JSON Lines values live in
+		 * separate objects: copied one by one. */
+		uintptr_t lo = UINTPTR_MAX, hi = 0;
+		const char *first = NULL; /* the field that starts the span */
 		for (size_t c = 0; c < a->n_cols; c++) {
 			f[c] = src->f[c];
+			if (!f[c].len)
+				continue;
+			uintptr_t s = (uintptr_t)f[c].s;
+			if (s < lo) {
+				lo = s;
+				first = f[c].s;
+			}
+			if (s + f[c].len > hi)
+				hi = s + f[c].len;
+		}
+		size_t base = NO_TEXT;
+		if (a->csv && hi > lo && hi - lo <= (size_t)src->len &&
+		    (base = keep(b, first, hi - lo, false)) ==
+			NO_TEXT)
+			return false;
+		for (size_t c = 0; c < a->n_cols; c++) {
 			off[c] = NO_TEXT;
-			if (f[c].len &&
-			    (off[c] = keep(b, src->f[c].s, src->f[c].len, false)) == NO_TEXT)
+			if (!f[c].len)
+				continue;
+			if (base != NO_TEXT)
+				off[c] = base + ((uintptr_t)f[c].s - lo);
+			else if ((off[c] = keep(b, f[c].s, f[c].len, false)) == NO_TEXT)
 				return false;
 		}
 	}
@@ -190,6 +217,7 @@ int recahead_start(recahead **out, rec_reader *rd)
 	if (!a)
 		return -1;
 	a->rd = rd;
+	a->csv = !rec_path_is_jsonl(rd->path);
 	a->n_cols = rd->n_cols ? rd->n_cols : 1;
 	for (size_t i = 0; i < RING; i++) {
 		a->ring[i].fields = malloc(BATCH_RECS * a->n_cols * sizeof(rec_field));
