@@ -218,10 +218,11 @@ int recahead_start(recahead **out, rec_reader *rd)
 		return -1;
 	a->rd = rd;
 	a->csv = !rec_path_is_jsonl(rd->path);
-	a->n_cols = rd->n_cols ? rd->n_cols : 1;
+	a->n_cols = rd->n_cols;
+	size_t per = a->n_cols ? a->n_cols : 1; /* malloc(0) may be NULL */
 	for (size_t i = 0; i < RING; i++) {
-		a->ring[i].fields = malloc(BATCH_RECS * a->n_cols * sizeof(rec_field));
-		a->ring[i].foff = malloc(BATCH_RECS * a->n_cols * sizeof(size_t));
+		a->ring[i].fields = malloc(BATCH_RECS * per * sizeof(rec_field));
+		a->ring[i].foff = malloc(BATCH_RECS * per * sizeof(size_t));
 		if (!a->ring[i].fields || !a->ring[i].foff)
 			goto fail;
 	}
