@@ -164,6 +164,9 @@ typedef struct inc_run_options {
 enum {
 	INC_OMIT_REASON = 1, /* inc_decision.reason is "" */
 	INC_OMIT_DETAIL = 2, /* inc_decision.detail is "{}" */
+	/* evaluation warnings are counted (inc_run_stats.warnings) but not
+	 * formatted nor passed to the diag callback (`run --quiet`) */
+	INC_OMIT_WARNINGS = 4,
 };
 
 /* Summary figures of a run, valid after inc_run_execute. */

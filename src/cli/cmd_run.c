@@ -280,6 +280,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!quiet && isatty(STDERR_FILENO))
 		ro.progress = show_progress;
+	/* warnings that would not be printed need not be written */
+	if (quiet)
+		ro.omit |= INC_OMIT_WARNINGS;
 	/* csv and table have no detail column: do not build it */
 	if (fmt != FMT_JSONL)
 		ro.omit |= INC_OMIT_DETAIL;

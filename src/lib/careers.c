@@ -89,6 +89,20 @@ static const char *field_text(cc_state *c, const event *ev, int f)
 	return arena_strndup(&c->mem, v->u.str.s, v->u.str.len);
 }
 
+/* The event's id as a C string in id[160] (truncated like "%.*s" would),
+ * made only when a rule keeps it: an snprintf for every event was ~600
+ * instructions an event on the default policy (callgrind, 100k events). */
+static const char *id_text(char id[static 160], const event *ev)
+{
+	size_t n = strnlen(ev->id, ev->id_len);
+
+	if (n > 159)
+		n = 159;
+	memcpy(id, ev->id, n);
+	id[n] = '\0';
+	return id;
+}
+
 int careers_on_event(cc_state *c, const event *ev, const cc_fact **fact)
 {
 	const policy_version *v = ev->version;
@@ -96,14 +110,25 @@ int careers_on_event(cc_state *c, const event *ev, const cc_fact **fact)
 	char id[160];
 
 	*fact = NULL;
-	snprintf(id, sizeof id, "%.*s", (int)ev->id_len, ev->id);
+	/* most policies have neither kind of rule: two walks of the rules per
+	 * event were ~95 instructions (peers policy) */
+	if (c->careers_v != v) {
+		c->careers_v = v;
+		c->careers_any = false;
+		for (size_t i = 0; i < v->n_rules; i++)
+			if (v->rules[i].training ||
+			    (v->rules[i].career && v->rules[i].career->approval_type >= 0))
+				c->careers_any = true;
+	}
+	if (!c->careers_any)
+		return 0;
 	for (size_t i = 0; i < v->n_rules; i++) {
 		const rule *r = &v->rules[i];
 		if (!r->training || r->on_type < 0 || &v->types[r->on_type] != ev->type)
 			continue;
 		const training_spec *s = r->training;
 		cc_fact f = {
-		    .event = cc_str(c, id),
+		    .event = cc_str(c, id_text(id, ev)),
 		    .date = ev->date,
 		    .course = field_text(c, ev, s->course_field),
 		};
@@ -124,7 +149,7 @@ int careers_on_event(cc_state *c, const event *ev, const cc_fact **fact)
 		if (!cs || cs->approval_type < 0 || &v->types[cs->approval_type] != ev->type)
 			continue;
 		cc_approval a = {
-		    .event = cc_str(c, id),
+		    .event = cc_str(c, id_text(id, ev)),
 		    .date = ev->date,
 		    .type = ev->type->name,
 		    .approver = field_text(c, ev, cs->approver_field),

@@ -136,6 +136,10 @@ typedef struct cc_state {
 	bool due_dirty;		/* next_due must be computed again */
 	size_t n_active_holds;
 	strbuf reason, events, detail;
+	/* careers_on_event: whether version careers_v has a training or an
+	 * approval rule (worked out once per version, not per event) */
+	const policy_version *careers_v;
+	bool careers_any;
 } cc_state;
 
 /* ---- hooks called by eval.c ---------------------------------------------- */

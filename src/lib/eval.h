@@ -63,6 +63,7 @@ typedef struct eval_config {
 	/* the sink does not use them: reason / detail are NULL (not built) */
 	bool omit_reason;
 	bool omit_detail;
+	bool omit_warnings; /* eval_warning only counts them */
 	/* called at each period end for every person active in it, in roster
 	 * order, after the period's decisions (may be NULL); non-zero stops */
 	int (*totals)(void *ud, const eval_totals *t);

@@ -40,6 +40,7 @@
 
 #include "idstore.h"
 #include "input.h"
+#include "recahead.h"
 #include "record.h"
 
 #define MSG 384
@@ -1467,10 +1468,15 @@ static void settle_refs(evsrc *s)
 static int read_events(evsrc *s, size_t fi)
 {
 	efile *ef = &s->files[fi];
+	recahead *ahead = NULL;
 	rec rc;
-	int st;
+	int st, ret = 0;
 
-	while ((st = rec_next(ef->rd, &rc)) > 0) {
+	/* the records split on a second thread when the run may use one
+	 * (recahead.h: ~800-1,250 instructions an event off this thread) */
+	if (s->ctx->read_ahead && recahead_start(&ahead, ef->rd) != 0)
+		ahead = NULL;
+	while ((st = ahead ? recahead_next(ahead, &rc) : rec_next(ef->rd, &rc)) > 0) {
 		if (s->ctx->stats)
 			s->ctx->stats->lines_read++;
 		if (rc.err) {
@@ -1479,14 +1485,23 @@ static int read_events(evsrc *s, size_t fi)
 				break;
 			continue;
 		}
-		if (accept_line(s, fi, &rc) < 0)
-			return INC_ERROR;
+		if (accept_line(s, fi, &rc) < 0) {
+			ret = INC_ERROR;
+			goto done;
+		}
 	}
-	if (st < 0) {
+	if (st == -2) {
+		set_err(s, "out of memory");
+		ret = INC_ERROR;
+	} else if (st < 0) {
+		recahead_stop(ahead); /* the reader's message is final */
+		ahead = NULL;
 		set_err(s, "%s", rec_errmsg(ef->rd));
-		return INC_EINPUT;
+		ret = INC_EINPUT;
 	}
-	return 0;
+done:
+	recahead_stop(ahead);
+	return ret;
 }
 
 static int open_file(evsrc *s, size_t fi, const char *path)

@@ -66,6 +66,9 @@ typedef struct input_ctx {
 	bool (*known_id)(void *ud, const char *id, size_t len,
 			 uint32_t *type_slot, date_t *date);
 	void *known_ud;
+	/* evsrc_create: split each file's records on a second thread while
+	 * they are checked (recahead.h); the outcome is the same */
+	bool read_ahead;
 } input_ctx;
 
 void roster_init(roster *r);
