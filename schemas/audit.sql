@@ -137,7 +137,8 @@ CREATE TABLE run_people (
 -- ingesting it again is a no-op when identical and an error when not).
 -- data: JSON object of the fields the event's type declares that are
 -- present, in declaration order, every value a string written as the
--- engine read it (money at its currency's minor unit).
+-- engine read it (money at its currency's minor unit, with the sign it has
+-- in the file: a `sign: negative` type negates it when read, on replay too).
 CREATE TABLE events (
 	seq INTEGER PRIMARY KEY,
 	id TEXT NOT NULL UNIQUE,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "model.h"
 
 #define MAX_DIFFS 1000
 
@@ -217,8 +218,18 @@ static void json_put(FILE *f, const char *s)
 }
 
 /* The run's events as JSON Lines in path. */
-static int write_events(inc_audit *a, int64_t run, const char *path, char **err)
+/* Writes the run's stored events to path as JSON Lines, the id, date,
+ * type and person under the names the replaying policy reads them by (its
+ * `input: columns:`, e.g. `person: rep`). */
+static int write_events(inc_audit *a, int64_t run, const inc_policy *pol,
+			const char *path, char **err)
 {
+	static const char *const std[INPUT_N_COLUMNS] = {"id", "date", "type", "person"};
+	const char *col[INPUT_N_COLUMNS];
+	for (int c = 0; c < INPUT_N_COLUMNS; c++)
+		col[c] = pol && pol->n_versions && pol->versions[0].input.columns[c]
+			     ? pol->versions[0].input.columns[c]
+			     : std[c];
 	sqlite3_stmt *rg = NULL, *ev = NULL;
 	FILE *f = fopen(path, "w");
 	int rc = 0, s;
@@ -248,14 +259,12 @@ static int write_events(inc_audit *a, int64_t run, const char *path, char **err)
 		while ((s = sqlite3_step(ev)) == SQLITE_ROW) {
 			const char *data = rcol(ev, 4);
 			size_t dl = data ? strlen(data) : 0;
-			fputs("{\"id\":", f);
-			json_put(f, rcol(ev, 0));
-			fputs(",\"date\":", f);
-			json_put(f, rcol(ev, 1));
-			fputs(",\"type\":", f);
-			json_put(f, rcol(ev, 2));
-			fputs(",\"person\":", f);
-			json_put(f, rcol(ev, 3));
+			for (int c = 0; c < INPUT_N_COLUMNS; c++) {
+				fputs(c ? "," : "{", f);
+				json_put(f, col[c]);
+				fputc(':', f);
+				json_put(f, rcol(ev, c));
+			}
 			if (dl > 2 && data[0] == '{' && data[dl - 1] == '}') {
 				fputc(',', f);
 				write_all(f, data + 1, dl - 2);
@@ -587,7 +596,7 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		char *ev_path = tmp_file(&td, "events.jsonl");
 		if (!ev_path)
 			goto oom;
-		if ((rc = write_events(a, run, ev_path, &err)) != 0)
+		if ((rc = write_events(a, run, pol, ev_path, &err)) != 0)
 			goto done;
 		if ((rc = inc_run_add_events(r, ev_path)) != 0) {
 			err = strdup(inc_run_errmsg(r));

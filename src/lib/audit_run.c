@@ -295,6 +295,10 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 			put_json_chars(c, fv->v.u.str.s, fv->v.u.str.len);
 			break;
 		case FT_MONEY:
+			/* as written in the file: a `sign: negative` type's
+			 * money was negated when read, and is again on replay */
+			put_dec(c, t->negative ? dec_neg(fv->v.u.d) : fv->v.u.d);
+			break;
 		case FT_DECIMAL:
 			put_dec(c, fv->v.u.d);
 			break;

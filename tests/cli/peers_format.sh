@@ -93,4 +93,15 @@ expect_status "threads 1" 0 "$INCENTIVE" run "${g[@]}" --threads 1 --out "$TMP/t
 expect_status "threads auto" 0 "$INCENTIVE" run "${g[@]}" --threads auto --out "$TMP/t2.jsonl"
 cmp -s "$TMP/t1.jsonl" "$TMP/t2.jsonl" && pass || fail "--threads 1 and auto differ"
 expect_status "threads bad" 2 "$INCENTIVE" run "${g[@]}" --threads 3
+# Recorded and replayed: the stored events are written back under the
+# policy's own column names (`rep`) and a refund's amount as written in the
+# file (1000.00; `sign: negative` negates it when read, on replay too), so
+# the replay is identical: the refund's -95.00 again.
+expect_status "peers run with --audit" 0 "$INCENTIVE" run --policy $R/declarative --people $R/people.csv --events "$TMP/ev.csv" --format csv --quiet --audit "$TMP/p.db"
+expect_eq "refund stored as written" '{"amount":"1000.00","sku":"SVC-CON-005","region":"AMER"}' \
+  "$(sqlite3 "$TMP/p.db" "SELECT data FROM events WHERE id = '10'")"
+expect_status "peers replay" 0 "$INCENTIVE" replay --audit "$TMP/p.db"
+expect_grep "peers replay identical" "identical: every decision matches the record byte for byte" "$TMP/out"
+expect_grep "peers replay count" "decisions recorded, " "$TMP/out"
+expect_no_grep "peers replay not empty" " 0 decisions recorded" "$TMP/out"
 done_testing
