@@ -445,7 +445,9 @@ static int career_move(cc_state *c, const policy_version *v, const rule *r, uint
 			const cc_approval *a = &pp->approvals[i];
 			if (a->date > end || (!initial && a->date < since) || strcmp(a->type, type) != 0)
 				continue;
-			if (cs->approver_field >= 0 && strcmp(a->approver, who->manager) != 0)
+			/* the approver must be the manager on the approval's date */
+			if (cs->approver_field >= 0 &&
+			    strcmp(a->approver, person_manager_on(who, a->date)) != 0)
 				continue;
 			ai = i;
 		}

@@ -79,6 +79,9 @@ int roster_load_people(roster *r, input_ctx *ctx, const char *path);
 int roster_load_quotas(roster *r, input_ctx *ctx, const char *path);
 /* Person index by id, or -1. */
 int64_t roster_find(const roster *r, const char *id, size_t len);
+/* The id of p's manager on date d ("" when none): `manager`, or the latest
+ * of its manager_changes that has begun by d. */
+const char *person_manager_on(const person *p, date_t d);
 /* Quota of person in period, or false when none. */
 bool roster_quota(const roster *r, uint32_t person, int32_t period, dec *out);
 

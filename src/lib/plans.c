@@ -284,11 +284,10 @@ static int emit(plans *pl, const policy_version *v, const rule *r, uint32_t pix,
 static int32_t mgr_at(const plans *pl, uint32_t pix, date_t d)
 {
 	const person *p = person_of(pl, pix);
-	int32_t m = pl->mgr[pix];
-	for (size_t i = 0; i < p->n_moves && p->moves[i].from <= d; i++)
-		m = (int32_t)roster_find(pl->ro, p->moves[i].manager,
-					 strlen(p->moves[i].manager));
-	return m;
+	if (p->n_moves == 0 || p->moves[0].from > d)
+		return pl->mgr[pix];
+	const char *id = person_manager_on(p, d);
+	return (int32_t)roster_find(pl->ro, id, strlen(id));
 }
 
 static bool employed_on(const person *p, date_t d)

@@ -67,6 +67,14 @@ int64_t roster_find(const roster *r, const char *id, size_t len)
 	return v;
 }
 
+const char *person_manager_on(const person *p, date_t d)
+{
+	const char *m = p->manager ? p->manager : "";
+	for (size_t i = 0; i < p->n_moves && p->moves[i].from <= d; i++)
+		m = p->moves[i].manager;
+	return m;
+}
+
 bool roster_quota(const roster *r, uint32_t pix, int32_t period, dec *out)
 {
 	size_t lo = 0, hi = r->n_quotas;

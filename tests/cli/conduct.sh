@@ -103,4 +103,21 @@ expect_grep "r13 reason" "promotion: SR1 -> SR2 from 2026-04-01: 2 consecutive q
 expect_grep "r24 written" "written warning: 2nd active minor violation in 12 months (v-2025-0131 on 2025-06-16, e-0338 on 2026-03-18)" "$TMP/acme2.csv"
 expect_grep "r30 carried fine" "r30,fine,-150.00,USD,conduct" "$TMP/acme2.csv"
 expect_grep "acme state" '"from": "2026-04-01"' "$TMP/acme-2026-Q1.json"
+# The approver is the manager on the approval's date (manager_changes):
+# ann's promotion needs her manager's approval; max approves on 2024-06-20
+# (e17).  Moved to cid from 2024-06-01, max is no longer her manager that
+# day: no promotion.  Moved from 2024-07-01, max still was: promoted.
+sed 's/$/,/; 1s/,$/,manager_changes/; s/^ann,Ann Field,R1,Field,max,2023-01-01,,USD,$/&cid from 2024-06-01/' \
+  $G/people.csv > "$TMP/moved-early.csv"
+sed 's/$/,/; 1s/,$/,manager_changes/; s/^ann,Ann Field,R1,Field,max,2023-01-01,,USD,$/&cid from 2024-07-01/' \
+  $G/people.csv > "$TMP/moved-late.csv"
+expect_grep "people file edited" "cid from 2024-06-01" "$TMP/moved-early.csv"
+expect_status "approval by a former manager" 0 "$INCENTIVE" run --policy $G/policy.yaml \
+  --people "$TMP/moved-early.csv" --quotas $G/quotas.csv --format csv --events $G/events.csv
+expect_no_grep "no rejected people" "expected 9 fields" "$TMP/err"
+expect_grep "the run decided" ",2024-Q1,ann,commission,600.00," "$TMP/out"
+expect_no_grep "no promotion without the manager's approval" ",ann,promotion," "$TMP/out"
+expect_status "approval before the move" 0 "$INCENTIVE" run --policy $G/policy.yaml \
+  --people "$TMP/moved-late.csv" --quotas $G/quotas.csv --format csv --events $G/events.csv
+expect_grep "promoted with the manager's approval" ',2024-Q2,ann,promotion,,,promote,"e12,e17"' "$TMP/out"
 done_testing
