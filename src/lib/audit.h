@@ -77,6 +77,11 @@ int hasher_end(hasher *h, uint8_t out[32]);
 /* Hashes the canonical row: 0 or -1 (also when c->oom). */
 int canon_hash(hasher *h, uint8_t out[32], const canon *c);
 
+/* SHA-256 (lowercase hex) and size of a file, read in blocks; keep: its
+ * bytes too (malloc'd).  Returns 0, 1 when the file cannot be opened or
+ * read (errno says why), or INC_ERROR (out of memory). */
+int audit_hash_file(hasher *hs, const char *path, char sha[65], uint64_t *size,
+		    char **keep);
 void hex_encode(char out[65], const uint8_t h[32]);
 /* Lowercase or uppercase hex, exactly 64 digits.  0 or -1. */
 int hex_decode(uint8_t out[32], const char *hex);

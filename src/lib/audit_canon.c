@@ -6,10 +6,13 @@
  * with the sqlite3 shell and sha256sum; lengths are byte counts, so no
  * value can be confused with the next one whatever bytes it holds.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 
@@ -222,4 +225,68 @@ int hex_decode(uint8_t out[32], const char *hex)
 	}
 	memcpy(out, t, 32);
 	return 0;
+}
+
+int audit_hash_file(hasher *hs, const char *path, char sha[65], uint64_t *size,
+		    char **keep)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL, *all = NULL;
+	size_t cap = 1u << 20, len = 0, all_cap = 0;
+	uint8_t md[32];
+	int rc = INC_ERROR, err = 0;
+
+	if (fd < 0)
+		return 1;
+	buf = malloc(cap);
+	if (!buf || hasher_begin(hs) != 0)
+		goto done;
+	for (;;) {
+		ssize_t n = read(fd, buf, cap);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			rc = 1;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		if (hasher_update(hs, buf, (size_t)n) != 0)
+			goto done;
+		if (keep) {
+			if (len + (size_t)n + 1 > all_cap) {
+				size_t c2 = all_cap ? all_cap : 65536;
+				while (c2 < len + (size_t)n + 1)
+					c2 *= 2;
+				char *a2 = realloc(all, c2);
+				if (!a2)
+					goto done;
+				all = a2;
+				all_cap = c2;
+			}
+			memcpy(all + len, buf, (size_t)n);
+		}
+		len += (size_t)n;
+	}
+	if (hasher_end(hs, md) != 0)
+		goto done;
+	hex_encode(sha, md);
+	*size = len;
+	if (keep) {
+		if (!all)
+			all = malloc(1);
+		if (!all)
+			goto done;
+		*keep = all;
+		all = NULL;
+	}
+	rc = 0;
+done:
+	close(fd);
+	free(buf);
+	free(all);
+	if (err)
+		errno = err;
+	return rc;
 }

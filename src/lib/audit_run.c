@@ -626,9 +626,6 @@ static void do_reject(audit_run *ar, cursor *cu)
 	memcpy(ar->rj.head, hash, 32);
 }
 
-static int hash_file(hasher *hs, const char *path, char sha[65], uint64_t *size,
-		     char **keep);
-
 static void do_hash(audit_run *ar, cursor *cu)
 {
 	int64_t n = cur_i64(cu);
@@ -644,7 +641,7 @@ static void do_hash(audit_run *ar, cursor *cu)
 	f = &f[ar->n_fh++];
 	memset(f, 0, sizeof *f);
 	f->n = n;
-	if (hash_file(&ar->h, path, f->sha, &f->size, NULL) != 0)
+	if (audit_hash_file(&ar->h, path, f->sha, &f->size, NULL) < 0)
 		wfail(ar, INC_ERROR, "out of memory");
 }
 
@@ -1167,68 +1164,6 @@ void audit_run_diag(void *ud, const inc_diag *d)
 		ar->diag(ar->ud, d);
 }
 
-/* SHA-256 and size of a file, read in blocks; keep: its bytes too (people
- * and quota files, stored at the end of the run). */
-static int hash_file(hasher *hs, const char *path, char sha[65], uint64_t *size,
-		     char **keep)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL, *all = NULL;
-	size_t cap = 1u << 20, len = 0, all_cap = 0;
-	uint8_t md[32];
-	int rc = INC_ERROR;
-
-	if (fd < 0)
-		return 0; /* the reader reports a missing file */
-	buf = malloc(cap);
-	if (!buf || hasher_begin(hs) != 0)
-		goto done;
-	for (;;) {
-		ssize_t n = read(fd, buf, cap);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = 0; /* unreadable: the reader reports it */
-			goto done;
-		}
-		if (n == 0)
-			break;
-		if (hasher_update(hs, buf, (size_t)n) != 0)
-			goto done;
-		if (keep) {
-			if (len + (size_t)n + 1 > all_cap) {
-				size_t c2 = all_cap ? all_cap : 65536;
-				while (c2 < len + (size_t)n + 1)
-					c2 *= 2;
-				char *a2 = realloc(all, c2);
-				if (!a2)
-					goto done;
-				all = a2;
-				all_cap = c2;
-			}
-			memcpy(all + len, buf, (size_t)n);
-		}
-		len += (size_t)n;
-	}
-	if (hasher_end(hs, md) != 0)
-		goto done;
-	hex_encode(sha, md);
-	*size = len;
-	if (keep) {
-		if (!all)
-			all = malloc(1);
-		if (!all)
-			goto done;
-		*keep = all;
-		all = NULL;
-	}
-	rc = 0;
-done:
-	close(fd);
-	free(buf);
-	free(all);
-	return rc;
-}
 
 int audit_run_input(audit_run *ar, const char *role, const char *path)
 {
@@ -1262,9 +1197,11 @@ int audit_run_input(audit_run *ar, const char *role, const char *path)
 	/* people and quotas: small, and stored whole at the end */
 	hasher h = {0};
 	int rc = hasher_init(&h) == 0
-		     ? hash_file(&h, path, in->sha, &in->size, &in->bytes)
+		     ? audit_hash_file(&h, path, in->sha, &in->size, &in->bytes)
 		     : INC_ERROR;
 	hasher_finish(&h);
+	if (rc > 0)
+		return 0; /* unreadable: the reader reports it */
 	if (rc)
 		set_err(ar, "out of memory");
 	return rc;

@@ -18,11 +18,9 @@
  * its first simulation.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "audit_sim.h"
@@ -52,65 +50,12 @@ typedef struct recorder {
 /* SHA-256 and size of a file; keep: its bytes too. */
 static int file_sha(recorder *r, const char *path, sinput *in, bool keep)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 1u << 16, len = 0, all_cap = 0;
-	char *buf = NULL, *all = NULL;
-	uint8_t md[32];
-	int rc = INC_ERROR;
-
-	if (fd < 0) {
+	int rc = audit_hash_file(&r->h, path, in->sha, &in->size, keep ? &in->bytes : NULL);
+	if (rc > 0)
 		audit_set_err(r->a, "%s: %s", path, strerror(errno));
-		return INC_ERROR;
-	}
-	buf = malloc(cap);
-	if (!buf || hasher_begin(&r->h) != 0)
-		goto oom;
-	for (;;) {
-		ssize_t n = read(fd, buf, cap);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			audit_set_err(r->a, "%s: %s", path, strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		if (hasher_update(&r->h, buf, (size_t)n) != 0)
-			goto oom;
-		if (keep) {
-			if (len + (size_t)n + 1 > all_cap) {
-				size_t c2 = all_cap ? all_cap : 65536;
-				while (c2 < len + (size_t)n + 1)
-					c2 *= 2;
-				char *a2 = realloc(all, c2);
-				if (!a2)
-					goto oom;
-				all = a2;
-				all_cap = c2;
-			}
-			memcpy(all + len, buf, (size_t)n);
-		}
-		len += (size_t)n;
-	}
-	if (hasher_end(&r->h, md) != 0)
-		goto oom;
-	hex_encode(in->sha, md);
-	in->size = len;
-	if (keep) {
-		if (!all && !(all = malloc(1)))
-			goto oom;
-		in->bytes = all;
-		all = NULL;
-	}
-	rc = 0;
-	goto done;
-oom:
-	audit_set_err(r->a, "out of memory");
-done:
-	close(fd);
-	free(buf);
-	free(all);
-	return rc;
+	else if (rc < 0)
+		audit_set_err(r->a, "out of memory");
+	return rc ? INC_ERROR : 0;
 }
 
 static int add_input(recorder *r, const char *role, const char *path)

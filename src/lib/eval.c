@@ -1007,6 +1007,44 @@ static deal_rec *find_deal(evaluator *e, const char *id, size_t len)
 	return e->deal_recs[ix];
 }
 
+/* The reason of a clawback line, with appenders rather than printf
+ * (~180 instructions an event on the default policy, ~430 for overrides):
+ * "reverses all|part of PAID RULE paid on DEAL (DATE)[ for REPORT's deal]:
+ * refund of REFUND[ (CUM of TOTAL refunded so far)], N days after the
+ * deal".  Shared by the reps' clawbacks here and the managers' override
+ * reversals (plans.c). */
+void eval_reversal_reason(strbuf *rs, bool whole, dec paid, const char *rule_id,
+			  const char *deal, const char *deal_date, const char *report,
+			  dec refund, dec cum, dec total, int64_t days, int minor)
+{
+	fmt_puts(rs, whole ? "reverses all of " : "reverses part of ");
+	fmt_sb_money(rs, paid, minor);
+	fmt_putc(rs, ' ');
+	fmt_puts(rs, rule_id);
+	fmt_puts(rs, " paid on ");
+	fmt_puts(rs, deal);
+	fmt_append(rs, " (", 2);
+	fmt_puts(rs, deal_date);
+	fmt_putc(rs, ')');
+	if (report) {
+		fmt_puts(rs, " for ");
+		fmt_puts(rs, report);
+		fmt_puts(rs, "'s deal");
+	}
+	fmt_puts(rs, ": refund of ");
+	fmt_sb_money(rs, refund, minor);
+	if (!whole) {
+		fmt_append(rs, " (", 2);
+		fmt_sb_money(rs, cum, minor);
+		fmt_puts(rs, " of ");
+		fmt_sb_money(rs, total, minor);
+		fmt_puts(rs, " refunded so far)");
+	}
+	fmt_append(rs, ", ", 2);
+	fmt_sb_i64(rs, days);
+	fmt_puts(rs, " days after the deal");
+}
+
 static int rule_clawback(evaluator *e, const policy_version *v, const rule *r,
 			 const event *ev, size_t n_parts)
 {
@@ -1085,27 +1123,9 @@ static int rule_clawback(evaluator *e, const policy_version *v, const rule *r,
 			if (e->want_reason) {
 				/* the text of the printf it replaces, with appenders:
 				 * ~180 instructions an event on the default policy */
-				strbuf *rs = &e->reason;
-				fmt_puts(rs, whole ? "reverses all of " : "reverses part of ");
-				fmt_sb_money(rs, paid, who->minor);
-				fmt_putc(rs, ' ');
-				fmt_puts(rs, e->policy->rule_slot_ids[slot]);
-				fmt_puts(rs, " paid on ");
-				fmt_puts(rs, d->id);
-				fmt_append(rs, " (", 2);
-				fmt_puts(rs, d2);
-				fmt_puts(rs, "): refund of ");
-				fmt_sb_money(rs, refund, who->minor);
-				if (!whole) {
-					fmt_append(rs, " (", 2);
-					fmt_sb_money(rs, cum, who->minor);
-					fmt_puts(rs, " of ");
-					fmt_sb_money(rs, d->total, who->minor);
-					fmt_puts(rs, " refunded so far)");
-				}
-				fmt_append(rs, ", ", 2);
-				fmt_sb_i64(rs, days);
-				fmt_puts(rs, " days after the deal");
+				eval_reversal_reason(&e->reason, whole, paid,
+						     e->policy->rule_slot_ids[slot], d->id, d2,
+						     NULL, refund, cum, d->total, days, who->minor);
 			}
 			det_raw(e, "deal", d->id);
 			det_raw(e, "deal_date", d2);

@@ -103,6 +103,11 @@ int eval_error(evaluator *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A warning through the diag callback (only for emitted periods).
  * Returns 0, or INC_ERROR (message set) when it cannot be formatted. */
+/* The reason text of a clawback or override reversal (report: the rep
+ * whose deal an override was paid on, or NULL), appended to rs. */
+void eval_reversal_reason(strbuf *rs, bool whole, dec paid, const char *rule_id,
+			  const char *deal, const char *deal_date, const char *report,
+			  dec refund, dec cum, dec total, int64_t days, int minor);
 int eval_warning(evaluator *e, const char *file, uint64_t line,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const inc_policy *eval_policy(const evaluator *e);

@@ -7,9 +7,9 @@
  * handed over.  RING batches in flight bound the memory whatever the
  * number of decisions.  What it buys: bench/README.md.
  */
+#include "handoff.h"
 #include "outq.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,9 +31,7 @@ struct outq {
 	size_t head, tail; /* batches handed over / delivered, counting up */
 	obatch *cur;	   /* filling (the evaluator's), or NULL */
 	bool failed;	   /* the sink failed: deliver nothing more */
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t filled, emptied;
+	handoff h; /* lock, conditions and thread (handoff.h) */
 };
 
 /* Marks a copied string: its offset in the batch's bytes, plus one (0 is
@@ -94,23 +92,23 @@ static void *sink_main(void *arg)
 		obatch *b;
 		bool failed;
 
-		pthread_mutex_lock(&q->mu);
+		pthread_mutex_lock(&q->h.mu);
 		while (q->head == q->tail)
-			pthread_cond_wait(&q->filled, &q->mu);
+			pthread_cond_wait(&q->h.filled, &q->h.mu);
 		b = &q->ring[q->tail % RING];
 		failed = q->failed;
-		pthread_mutex_unlock(&q->mu);
+		pthread_mutex_unlock(&q->h.mu);
 
 		last = b->last;
 		for (size_t i = 0; i < b->n && !failed; i++)
 			failed = q->fn(q->ud, &b->it[i]) != 0;
 
-		pthread_mutex_lock(&q->mu);
+		pthread_mutex_lock(&q->h.mu);
 		if (failed)
 			q->failed = true;
 		q->tail++;
-		pthread_cond_signal(&q->emptied);
-		pthread_mutex_unlock(&q->mu);
+		pthread_cond_signal(&q->h.emptied);
+		pthread_mutex_unlock(&q->h.mu);
 	}
 	return NULL;
 }
@@ -123,23 +121,8 @@ int outq_start(outq **out, outq_fn fn, void *ud)
 		return -1;
 	q->fn = fn;
 	q->ud = ud;
-	if (pthread_mutex_init(&q->mu, NULL) != 0)
+	if (handoff_start(&q->h, sink_main, q) != 0)
 		goto fail;
-	if (pthread_cond_init(&q->filled, NULL) != 0) {
-		pthread_mutex_destroy(&q->mu);
-		goto fail;
-	}
-	if (pthread_cond_init(&q->emptied, NULL) != 0) {
-		pthread_cond_destroy(&q->filled);
-		pthread_mutex_destroy(&q->mu);
-		goto fail;
-	}
-	if (pthread_create(&q->thread, NULL, sink_main, q) != 0) {
-		pthread_cond_destroy(&q->emptied);
-		pthread_cond_destroy(&q->filled);
-		pthread_mutex_destroy(&q->mu);
-		goto fail;
-	}
 	*out = q;
 	return 0;
 fail:
@@ -156,25 +139,25 @@ static int hand_over(outq *q, bool last)
 
 	if (!b) {
 		/* nothing filled: an empty last batch */
-		pthread_mutex_lock(&q->mu);
+		pthread_mutex_lock(&q->h.mu);
 		while (q->head - q->tail == RING)
-			pthread_cond_wait(&q->emptied, &q->mu);
+			pthread_cond_wait(&q->h.emptied, &q->h.mu);
 		b = &q->ring[q->head % RING];
-		pthread_mutex_unlock(&q->mu);
+		pthread_mutex_unlock(&q->h.mu);
 		b->n = b->n_bytes = 0;
 	}
 	b->last = last;
 	if (!seal(b)) {
 		b->n = 0;
-		pthread_mutex_lock(&q->mu);
+		pthread_mutex_lock(&q->h.mu);
 		q->failed = true;
-		pthread_mutex_unlock(&q->mu);
+		pthread_mutex_unlock(&q->h.mu);
 	}
-	pthread_mutex_lock(&q->mu);
+	pthread_mutex_lock(&q->h.mu);
 	q->head++;
-	pthread_cond_signal(&q->filled);
+	pthread_cond_signal(&q->h.filled);
 	rc = q->failed ? -1 : 0;
-	pthread_mutex_unlock(&q->mu);
+	pthread_mutex_unlock(&q->h.mu);
 	q->cur = NULL;
 	return rc;
 }
@@ -185,11 +168,11 @@ static obatch *filling(outq *q)
 	if (q->cur && q->cur->n == BATCH_ITEMS && hand_over(q, false) != 0)
 		return NULL;
 	if (!q->cur) {
-		pthread_mutex_lock(&q->mu);
+		pthread_mutex_lock(&q->h.mu);
 		while (q->head - q->tail == RING)
-			pthread_cond_wait(&q->emptied, &q->mu);
+			pthread_cond_wait(&q->h.emptied, &q->h.mu);
 		q->cur = &q->ring[q->head % RING];
-		pthread_mutex_unlock(&q->mu);
+		pthread_mutex_unlock(&q->h.mu);
 		q->cur->n = q->cur->n_bytes = 0;
 		q->cur->last = false;
 	}
@@ -234,11 +217,8 @@ int outq_finish(outq *q)
 	if (!q)
 		return 0;
 	(void)hand_over(q, true);
-	pthread_join(q->thread, NULL);
+	handoff_join(&q->h);
 	rc = q->failed ? -1 : 0;
-	pthread_cond_destroy(&q->emptied);
-	pthread_cond_destroy(&q->filled);
-	pthread_mutex_destroy(&q->mu);
 	for (size_t i = 0; i < RING; i++)
 		free(q->ring[i].bytes);
 	free(q);

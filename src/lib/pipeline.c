@@ -10,9 +10,9 @@
  * What it buys: the 1M-event runs of bench/README.md spend ~25% of their
  * time in evsrc_next; on two cores that part overlaps with evaluation.
  */
+#include "handoff.h"
 #include "pipeline.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +35,7 @@ struct evpipe {
 	evsrc *src;
 	size_t max_fields;
 	batch ring[RING];
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t filled, emptied;
+	handoff h; /* lock, conditions and thread (handoff.h) */
 	size_t head, tail; /* batches published / taken, counting up */
 	bool stop;	   /* the evaluator gave up: the reader ends */
 	/* the evaluator's side */
@@ -139,15 +137,15 @@ static void *reader_main(void *arg)
 	while (!last) {
 		batch *b;
 
-		pthread_mutex_lock(&p->mu);
+		pthread_mutex_lock(&p->h.mu);
 		while (p->head - p->tail == RING && !p->stop)
-			pthread_cond_wait(&p->emptied, &p->mu);
+			pthread_cond_wait(&p->h.emptied, &p->h.mu);
 		if (p->stop) {
-			pthread_mutex_unlock(&p->mu);
+			pthread_mutex_unlock(&p->h.mu);
 			break;
 		}
 		b = &p->ring[p->head % RING];
-		pthread_mutex_unlock(&p->mu);
+		pthread_mutex_unlock(&p->h.mu);
 
 		b->n = b->n_parts = b->n_bytes = 0;
 		b->end = 0;
@@ -168,10 +166,10 @@ static void *reader_main(void *arg)
 		}
 		seal(p, b);
 
-		pthread_mutex_lock(&p->mu);
+		pthread_mutex_lock(&p->h.mu);
 		p->head++;
-		pthread_cond_signal(&p->filled);
-		pthread_mutex_unlock(&p->mu);
+		pthread_cond_signal(&p->h.filled);
+		pthread_mutex_unlock(&p->h.mu);
 	}
 	return NULL;
 }
@@ -201,23 +199,8 @@ int evpipe_start(evpipe **out, evsrc *src, const inc_policy *policy)
 		if (!p->ring[i].fields)
 			goto fail;
 	}
-	if (pthread_mutex_init(&p->mu, NULL) != 0)
+	if (handoff_start(&p->h, reader_main, p) != 0)
 		goto fail;
-	if (pthread_cond_init(&p->filled, NULL) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		goto fail;
-	}
-	if (pthread_cond_init(&p->emptied, NULL) != 0) {
-		pthread_cond_destroy(&p->filled);
-		pthread_mutex_destroy(&p->mu);
-		goto fail;
-	}
-	if (pthread_create(&p->thread, NULL, reader_main, p) != 0) {
-		pthread_cond_destroy(&p->emptied);
-		pthread_cond_destroy(&p->filled);
-		pthread_mutex_destroy(&p->mu);
-		goto fail;
-	}
 	*out = p;
 	return 0;
 fail:
@@ -240,19 +223,19 @@ int evpipe_next(evpipe *p, const event **out)
 				p->done = true;
 				p->end = p->cur->end;
 			}
-			pthread_mutex_lock(&p->mu);
+			pthread_mutex_lock(&p->h.mu);
 			p->tail++;
-			pthread_cond_signal(&p->emptied);
-			pthread_mutex_unlock(&p->mu);
+			pthread_cond_signal(&p->h.emptied);
+			pthread_mutex_unlock(&p->h.mu);
 			p->cur = NULL;
 		}
 		if (p->done)
 			return p->end;
-		pthread_mutex_lock(&p->mu);
+		pthread_mutex_lock(&p->h.mu);
 		while (p->head == p->tail)
-			pthread_cond_wait(&p->filled, &p->mu);
+			pthread_cond_wait(&p->h.filled, &p->h.mu);
 		p->cur = &p->ring[p->tail % RING];
-		pthread_mutex_unlock(&p->mu);
+		pthread_mutex_unlock(&p->h.mu);
 		p->pos = 0;
 	}
 }
@@ -261,14 +244,11 @@ void evpipe_stop(evpipe *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->h.mu);
 	p->stop = true;
-	pthread_cond_signal(&p->emptied);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	pthread_cond_destroy(&p->emptied);
-	pthread_cond_destroy(&p->filled);
-	pthread_mutex_destroy(&p->mu);
+	pthread_cond_signal(&p->h.emptied);
+	pthread_mutex_unlock(&p->h.mu);
+	handoff_join(&p->h);
 	for (size_t i = 0; i < RING; i++) {
 		free(p->ring[i].fields);
 		free(p->ring[i].parts);

@@ -1467,33 +1467,10 @@ static int reverse_overrides(plans *pl, const event *ev)
 			if (dec_is_zero(delta))
 				continue;
 			begin(pl);
-			/* "reverses all of 450.12 override paid on D-0001 (2026-01-05)
-			 * for p0140's deal: refund of 22,503.70, 12 days after the
-			 * deal" with appenders, not printf: ~430 instructions an event
-			 * on the default policy (callgrind, 100k events) */
-			strbuf *rs = &pl->reason;
-			fmt_puts(rs, whole ? "reverses all of " : "reverses part of ");
-			fmt_sb_money(rs, o->paid, mp->minor);
-			fmt_putc(rs, ' ');
-			fmt_puts(rs, pl->policy->rule_slot_ids[o->slot]);
-			fmt_puts(rs, " paid on ");
-			fmt_puts(rs, d->id);
-			fmt_append(rs, " (", 2);
-			fmt_puts(rs, d2);
-			fmt_puts(rs, ") for ");
-			fmt_puts(rs, o->report);
-			fmt_puts(rs, "'s deal: refund of ");
-			fmt_sb_money(rs, refund, mp->minor);
-			if (!whole) {
-				fmt_append(rs, " (", 2);
-				fmt_sb_money(rs, cum, mp->minor);
-				fmt_puts(rs, " of ");
-				fmt_sb_money(rs, d->total, mp->minor);
-				fmt_puts(rs, " refunded so far)");
-			}
-			fmt_append(rs, ", ", 2);
-			fmt_sb_i64(rs, days);
-			fmt_puts(rs, " days after the deal");
+			/* "... for p0140's deal: refund of ..." (eval.c) */
+			eval_reversal_reason(&pl->reason, whole, o->paid,
+					     pl->policy->rule_slot_ids[o->slot], d->id, d2,
+					     o->report, refund, cum, d->total, days, mp->minor);
 			det(pl, "deal", "%s", d->id);
 			det(pl, "reversed_rule", "%s", pl->policy->rule_slot_ids[o->slot]);
 			det(pl, "report", "%s", o->report);

@@ -13,9 +13,9 @@
  * this thread took it; copying a record costs the reader ~200 and taking
  * it the checker a few dozen.
  */
+#include "handoff.h"
 #include "recahead.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +42,7 @@ struct recahead {
 	size_t n_cols;
 	bool csv; /* rd reads CSV (record.h's rec_open picks by the name) */
 	batch ring[RING];
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t filled, emptied;
+	handoff h; /* lock, conditions and thread (handoff.h) */
 	size_t head, tail; /* batches published / taken, counting up */
 	bool stop;	   /* the consumer gave up: the reader ends */
 	/* the consumer's side */
@@ -159,15 +157,15 @@ static void *reader_main(void *arg)
 	while (!last) {
 		batch *b;
 
-		pthread_mutex_lock(&a->mu);
+		pthread_mutex_lock(&a->h.mu);
 		while (a->head - a->tail == RING && !a->stop)
-			pthread_cond_wait(&a->emptied, &a->mu);
+			pthread_cond_wait(&a->h.emptied, &a->h.mu);
 		if (a->stop) {
-			pthread_mutex_unlock(&a->mu);
+			pthread_mutex_unlock(&a->h.mu);
 			break;
 		}
 		b = &a->ring[a->head % RING];
-		pthread_mutex_unlock(&a->mu);
+		pthread_mutex_unlock(&a->h.mu);
 
 		b->n = b->n_bytes = 0;
 		b->end = 0;
@@ -193,10 +191,10 @@ static void *reader_main(void *arg)
 		}
 		seal(a, b);
 
-		pthread_mutex_lock(&a->mu);
+		pthread_mutex_lock(&a->h.mu);
 		a->head++;
-		pthread_cond_signal(&a->filled);
-		pthread_mutex_unlock(&a->mu);
+		pthread_cond_signal(&a->h.filled);
+		pthread_mutex_unlock(&a->h.mu);
 	}
 	return NULL;
 }
@@ -226,23 +224,8 @@ int recahead_start(recahead **out, rec_reader *rd)
 		if (!a->ring[i].fields || !a->ring[i].foff)
 			goto fail;
 	}
-	if (pthread_mutex_init(&a->mu, NULL) != 0)
+	if (handoff_start(&a->h, reader_main, a) != 0)
 		goto fail;
-	if (pthread_cond_init(&a->filled, NULL) != 0) {
-		pthread_mutex_destroy(&a->mu);
-		goto fail;
-	}
-	if (pthread_cond_init(&a->emptied, NULL) != 0) {
-		pthread_cond_destroy(&a->filled);
-		pthread_mutex_destroy(&a->mu);
-		goto fail;
-	}
-	if (pthread_create(&a->thread, NULL, reader_main, a) != 0) {
-		pthread_cond_destroy(&a->emptied);
-		pthread_cond_destroy(&a->filled);
-		pthread_mutex_destroy(&a->mu);
-		goto fail;
-	}
 	*out = a;
 	return 0;
 fail:
@@ -264,19 +247,19 @@ int recahead_next(recahead *a, rec *out)
 				a->done = true;
 				a->end = a->cur->end;
 			}
-			pthread_mutex_lock(&a->mu);
+			pthread_mutex_lock(&a->h.mu);
 			a->tail++;
-			pthread_cond_signal(&a->emptied);
-			pthread_mutex_unlock(&a->mu);
+			pthread_cond_signal(&a->h.emptied);
+			pthread_mutex_unlock(&a->h.mu);
 			a->cur = NULL;
 		}
 		if (a->done)
 			return a->end;
-		pthread_mutex_lock(&a->mu);
+		pthread_mutex_lock(&a->h.mu);
 		while (a->head == a->tail)
-			pthread_cond_wait(&a->filled, &a->mu);
+			pthread_cond_wait(&a->h.filled, &a->h.mu);
 		a->cur = &a->ring[a->tail % RING];
-		pthread_mutex_unlock(&a->mu);
+		pthread_mutex_unlock(&a->h.mu);
 		a->pos = 0;
 	}
 }
@@ -285,14 +268,11 @@ void recahead_stop(recahead *a)
 {
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->mu);
+	pthread_mutex_lock(&a->h.mu);
 	a->stop = true;
-	pthread_cond_signal(&a->emptied);
-	pthread_mutex_unlock(&a->mu);
-	pthread_join(a->thread, NULL);
-	pthread_cond_destroy(&a->emptied);
-	pthread_cond_destroy(&a->filled);
-	pthread_mutex_destroy(&a->mu);
+	pthread_cond_signal(&a->h.emptied);
+	pthread_mutex_unlock(&a->h.mu);
+	handoff_join(&a->h);
 	free_ring(a);
 	free(a);
 }
