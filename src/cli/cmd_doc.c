@@ -133,6 +133,8 @@ static void write_md(FILE *f, const inc_handbook *h)
 
 /* ---- HTML ------------------------------------------------------------------ */
 
+/* The payout curve as SVG: positions in double (chart marks only, see
+ * svg.h); the figures a reader reads are the exact table beside it. */
 static void chart(FILE *f, const inc_block *b)
 {
 	const inc_table *t = &b->table;

@@ -969,7 +969,10 @@ static int mc_plan(inc_sim *s, int si, strmap *streams, mc_slot **out, size_t *n
 	return 0;
 }
 
-/* The multiplier of a stream in a trial: the same for every side. */
+/* The multiplier of a stream in a trial: the same for every side.  The
+ * draw is made in double (a random sales multiplier, not money: prng.h
+ * makes it bit-reproducible) and turned into an exact 6-decimal `dec`
+ * before it scales anything; every amount is then worked out in decimal. */
 static dec mc_draw(const inc_sim *s, uint64_t trial, size_t k, double mu, double sigma)
 {
 	const mc_spec *m = &s->sc->mc;
