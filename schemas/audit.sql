@@ -1,4 +1,5 @@
--- audit.sql: the schema of the incentive audit database (schema version 1).
+-- audit.sql: the schema of the incentive audit database (schema version 3:
+-- the base tables, then the parts that versions 2 and 3 added).
 --
 -- `incentive run --audit FILE` creates the database with exactly these
 -- statements (the build embeds this file in the library) and records each
@@ -321,3 +322,35 @@ CREATE TRIGGER simulation_totals_no_update BEFORE UPDATE ON simulation_totals BE
 CREATE TRIGGER simulation_totals_no_delete BEFORE DELETE ON simulation_totals BEGIN SELECT RAISE(ABORT, 'simulation_totals is append-only (incentive audit trail)'); END;
 CREATE TRIGGER simulation_people_no_update BEFORE UPDATE ON simulation_people BEGIN SELECT RAISE(ABORT, 'simulation_people is append-only (incentive audit trail)'); END;
 CREATE TRIGGER simulation_people_no_delete BEFORE DELETE ON simulation_people BEGIN SELECT RAISE(ABORT, 'simulation_people is append-only (incentive audit trail)'); END;
+
+-- ---- Decision details (schema version 3) ----------------------------------
+-- Each distinct list of detail keys, stored once.  decisions.detail holds
+-- `[shape,"value",...]`: this table's shape number, then the values in the
+-- order of its keys.  The object the engine made is the keys zipped with
+-- the values, `{"key":"value",...}`, byte for byte: the decisions' chain
+-- hashes are computed over that object (docs/audit.md, "Hash chains"), so
+-- an edit here shows as a changed decision in `incentive verify`.  A
+-- database of an earlier version gets this table when it records its next
+-- run or simulation; its older decisions keep their detail as an object
+-- (a detail that begins with `{`).
+CREATE TABLE detail_keys (
+	shape INTEGER PRIMARY KEY,	-- 1, 2, ...
+	keys TEXT NOT NULL UNIQUE	-- JSON array of the keys, in order
+);
+
+-- One row per (decision, detail key), for queries:
+--   SELECT key, value FROM decision_details WHERE seq = 42;
+CREATE VIEW decision_details AS
+	SELECT d.seq AS seq, k.value AS key, v.value AS value
+	FROM decisions d
+	JOIN detail_keys s ON s.shape = json_extract(d.detail, '$[0]')
+	JOIN json_each(s.keys) k
+	JOIN json_each(d.detail) v ON v.key = k.key + 1
+	WHERE d.detail LIKE '[%'
+	UNION ALL
+	SELECT d.seq, v.key, v.value
+	FROM decisions d, json_each(d.detail) v
+	WHERE d.detail LIKE '{%';
+
+CREATE TRIGGER detail_keys_no_update BEFORE UPDATE ON detail_keys BEGIN SELECT RAISE(ABORT, 'detail_keys is append-only (incentive audit trail)'); END;
+CREATE TRIGGER detail_keys_no_delete BEFORE DELETE ON detail_keys BEGIN SELECT RAISE(ABORT, 'detail_keys is append-only (incentive audit trail)'); END;

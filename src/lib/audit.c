@@ -21,8 +21,10 @@
 #include "audit_schema.h"
 
 #define AUDIT_APP_ID 0x696e6361 /* "inca" */
-#define AUDIT_SCHEMA_VERSION 2 /* 2: simulations (1 is read, and upgraded
-				  when it records a simulation) */
+/* 2: simulations (a database of version 1 is upgraded to 2 when it
+ * records a simulation); 3: compact decision details (new databases;
+ * versions 1 and 2 are read, and keep their details as objects) */
+#define AUDIT_SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 600000
 
 void audit_set_err(inc_audit *a, const char *fmt, ...)
@@ -74,6 +76,21 @@ void audit_now(char buf[32])
 }
 
 const char *audit_schema(void) { return audit_schema_sql; }
+
+char *audit_schema_part(int from, int to)
+{
+	static const char *const marks[] = {AUDIT_SIM_MARKER,
+					    AUDIT_DETAIL_MARKER};
+	const char *s = audit_schema_sql, *b, *e;
+
+	if (from < 1 || to > AUDIT_SCHEMA_VERSION || from > to)
+		return NULL;
+	b = from == 1 ? s : strstr(s, marks[from - 2]);
+	e = to == AUDIT_SCHEMA_VERSION ? s + strlen(s) : strstr(s, marks[to - 1]);
+	if (!b || !e || e < b)
+		return NULL;
+	return strndup(b, (size_t)(e - b));
+}
 
 /* ---- open ---- */
 
@@ -208,7 +225,7 @@ int inc_audit_open(inc_audit **out, const char *path, int mode,
 		rc = INC_EAUDIT;
 		goto done;
 	}
-	if (ver != AUDIT_SCHEMA_VERSION && ver != 1) {
+	if (ver < 1 || ver > AUDIT_SCHEMA_VERSION) {
 		audit_set_err(a,
 			      "%s: audit schema version %lld, this incentive "
 			      "reads versions 1 to %d",
@@ -766,6 +783,8 @@ int inc_audit_decisions(inc_audit *a, int64_t run, const char *who,
 {
 	sqlite3_stmt *st = NULL;
 	int64_t after = 0, last = 0;
+	detail_shapes shapes;
+	canon obj;
 	int rc, s;
 
 	if (run <= 0) {
@@ -776,21 +795,30 @@ int inc_audit_decisions(inc_audit *a, int64_t run, const char *who,
 	}
 	if ((rc = audit_run_decision_range(a, run, &after, &last)) != 0)
 		return rc;
+	detail_shapes_init(&shapes);
+	canon_init(&obj);
+	if ((rc = detail_shapes_load(a, &shapes)) != 0)
+		goto done;
 	rc = audit_prepare(
 	    a, &st,
 	    who ? "SELECT id, period, person, kind, amount, currency, rule, "
-		  "events, reason, version, detail FROM decisions "
+		  "events, reason, version, detail, seq FROM decisions "
 		  "WHERE seq > ? AND seq <= ? AND person = ? ORDER BY seq"
 		: "SELECT id, period, person, kind, amount, currency, rule, "
-		  "events, reason, version, detail FROM decisions "
+		  "events, reason, version, detail, seq FROM decisions "
 		  "WHERE seq > ? AND seq <= ? ORDER BY seq");
 	if (rc)
-		return rc;
+		goto done;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, last);
 	if (who)
 		sqlite3_bind_text(st, 3, who, -1, SQLITE_STATIC);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = audit_detail_object(
+			 a, &shapes, sqlite3_column_int64(st, 11),
+			 col_text(st, 10),
+			 (size_t)sqlite3_column_bytes(st, 10), &obj)) != 0)
+			break;
 		inc_decision d = {
 		    .id = col_text(st, 0),
 		    .period = col_text(st, 1),
@@ -802,13 +830,16 @@ int inc_audit_decisions(inc_audit *a, int64_t run, const char *who,
 		    .events = col_text(st, 7),
 		    .reason = col_text(st, 8),
 		    .version = col_text(st, 9),
-		    .detail = col_text(st, 10),
+		    .detail = obj.buf,
 		};
 		if (fn(ud, &d) != 0)
 			break;
 	}
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
+	if (rc == 0 && s != SQLITE_ROW && s != SQLITE_DONE)
 		rc = audit_db_err(a, "cannot read decisions");
+done:
 	sqlite3_finalize(st);
+	detail_shapes_free(&shapes);
+	canon_finish(&obj);
 	return rc;
 }

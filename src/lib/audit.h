@@ -86,13 +86,42 @@ void hex_encode(char out[65], const uint8_t h[32]);
 /* Lowercase or uppercase hex, exactly 64 digits.  0 or -1. */
 int hex_decode(uint8_t out[32], const char *hex);
 
+/* ---- decision details as stored (audit_detail.c) ---------------------- */
+
+/* The shapes of a database's details (detail_keys): shape i+1 has the
+ * keys keys[i], a JSON array of the keys' string tokens. */
+typedef struct detail_shapes {
+	strmap ix; /* keys text -> shape */
+	char **keys;
+	size_t *klen;
+	size_t n, cap;
+	size_t n_stored; /* how many are in the database already */
+	uint32_t recent[4]; /* shapes last used, most recent first (0: none) */
+} detail_shapes;
+
+void detail_shapes_init(detail_shapes *s);
+void detail_shapes_free(detail_shapes *s);
+/* Compacts a detail object into out ("[shape,values...]"), using keys as
+ * scratch; a shape seen for the first time is added (*new_shape: its
+ * keys are s->keys[s->n - 1], to be stored).  Returns 0, 1 when obj is
+ * not a flat object of string values (store it as it is), or -1 when out
+ * of memory. */
+int detail_compact(detail_shapes *s, const char *obj, size_t n, canon *keys,
+		   canon *out, bool *new_shape);
+/* The object a stored detail stands for, into out (a detail stored as an
+ * object is copied).  Returns 0, 1 when the text is malformed or names an
+ * unknown shape, or -1 when out of memory. */
+int detail_expand(const detail_shapes *s, const char *text, size_t n,
+		  canon *out);
+
 /* ---- the database (audit.c) ------------------------------------------ */
 
 struct inc_audit {
 	sqlite3 *db;
 	char *path;
 	int mode;
-	int version; /* PRAGMA user_version: 1, or 2 with simulations */
+	int version; /* PRAGMA user_version: 1; 2 with simulations; 3 with
+		      * compact decision details (detail_keys) */
 	char *errmsg;
 	bool recording; /* a run holds the write transaction */
 	/* storage for the strings of inc_audit_get_run */
@@ -100,11 +129,25 @@ struct inc_audit {
 	inc_audit_run_info info;
 };
 
+/* Reads detail_keys (version 3; nothing before) into s. */
+int detail_shapes_load(inc_audit *a, detail_shapes *s);
+
+/* The detail object of decision seq's stored detail (text, n bytes) into
+ * out.  0, or INC_EAUDIT (a malformed detail: the database was altered)
+ * or INC_ERROR with the handle's message set. */
+int audit_detail_object(inc_audit *a, const detail_shapes *s, int64_t seq,
+			const char *text, size_t n, canon *out);
+
 /* schemas/audit.sql, as embedded in the library. */
 const char *audit_schema(void);
 /* Where the simulation part of schemas/audit.sql (schema version 2)
  * starts: a database of version 1 has only what comes before. */
 #define AUDIT_SIM_MARKER "-- ---- Simulations (schema version 2)"
+/* ... and where the compact details of version 3 start. */
+#define AUDIT_DETAIL_MARKER "-- ---- Decision details (schema version 3)"
+/* The statements that take a database from version from-1 to version to
+ * (from 1: a new database of version `to`), malloc'd, or NULL. */
+char *audit_schema_part(int from, int to);
 
 void audit_set_err(inc_audit *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

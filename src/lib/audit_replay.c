@@ -52,6 +52,8 @@ typedef struct cmp_state {
 	bool rec_done;
 	int rc;
 	char *err;
+	detail_shapes shapes; /* the recorded details' (schema version 3) */
+	canon detail;
 } cmp_state;
 
 static const char *const dcols[] = {"id",     "period",	  "person", "kind",
@@ -180,6 +182,20 @@ static int compare_sink(void *ud, const inc_decision *d)
 	bool differs = false;
 	for (int i = 0; i < 11; i++) {
 		const char *r = rcol(cs->rec, i);
+		/* the detail as the object it stands for (as stored when it
+		 * does not expand: it then differs) */
+		if (i == 10 && r) {
+			int e = detail_expand(
+			    &cs->shapes, r,
+			    (size_t)sqlite3_column_bytes(cs->rec, i),
+			    &cs->detail);
+			if (e < 0) {
+				cs->rc = INC_ERROR;
+				return -1;
+			}
+			if (e == 0)
+				r = cs->detail.buf;
+		}
 		if (streq(r, v[i]))
 			continue;
 		differs = true;
@@ -449,6 +465,8 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 		return INC_ERROR;
 	arena_init(&rp->mem);
 	strmap_init(&rp->money_ix);
+	detail_shapes_init(&cs.shapes);
+	canon_init(&cs.detail);
 	rp->diffs = calloc(MAX_DIFFS, sizeof *rp->diffs);
 	if (!rp->diffs)
 		goto oom;
@@ -605,7 +623,8 @@ int inc_audit_replay(inc_replay **out, inc_audit *a, int64_t run,
 	}
 
 	/* evaluate, comparing as the decisions come */
-	if ((rc = audit_run_decision_range(a, run, &after, &last)) != 0)
+	if ((rc = audit_run_decision_range(a, run, &after, &last)) != 0 ||
+	    (rc = detail_shapes_load(a, &cs.shapes)) != 0)
 		goto auditerr;
 	if ((rc = audit_prepare(a, &cs.rec,
 				"SELECT id, period, person, kind, amount, "
@@ -662,6 +681,8 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(cs.rec);
 	free(cs.err);
+	detail_shapes_free(&cs.shapes);
+	canon_finish(&cs.detail);
 	sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
 	inc_run_destroy(r);
 	audit_run_destroy(ar);

@@ -34,9 +34,15 @@ typedef struct detail {
 	size_t n;
 } detail;
 
-static void detail_parse(detail *d, const char *text)
+/* text: a JSON object, or (shapes not NULL) a decision's detail as stored,
+ * expanded first (audit_detail.c; scratch holds the object) */
+static void detail_parse(detail *d, const detail_shapes *shapes,
+			 canon *scratch, const char *text)
 {
 	memset(d, 0, sizeof *d);
+	if (shapes && text && text[0] == '[' &&
+	    detail_expand(shapes, text, strlen(text), scratch) == 0)
+		text = scratch->buf;
 	d->obj = text ? json_tokener_parse(text) : NULL;
 	if (!d->obj || !json_object_is_type(d->obj, json_type_object))
 		return;
@@ -228,7 +234,7 @@ static void explain_events(inc_audit *a, strbuf *sb, const char *list)
 				  file, (long long)sqlite3_column_int64(ev, 6),
 				  (long long)sqlite3_column_int64(ev, 4));
 			detail f;
-			detail_parse(&f, col(ev, 3));
+			detail_parse(&f, NULL, NULL, col(ev, 3));
 			for (size_t i = 0; i < f.n; i++)
 				sb_printf(sb, "      %s = %s\n", f.items[i].key,
 					  f.items[i].val);
@@ -295,14 +301,18 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 	inc_policy *pol = NULL;
 	strbuf sb;
 	detail d = {0};
+	detail_shapes shapes;
+	canon scratch;
 	int64_t after = 0, last = 0, num = 0;
 	char *run_status = NULL, *started = NULL, *policy = NULL, *pname = NULL,
 	     *name = NULL;
 	int rc;
 
 	sb_init(&sb);
+	detail_shapes_init(&shapes);
+	canon_init(&scratch);
 	if ((rc = audit_exec(a, "BEGIN")) != 0)
-		return rc;
+		goto done;
 	if ((rc = inc_audit_get_run(a, run, &info)) != 0)
 		goto done;
 	run = info.run;
@@ -373,7 +383,9 @@ int inc_audit_explain(char **out, inc_audit *a, int64_t run,
 	sb_putc(&sb, '\n');
 	sb_printf(&sb, "\nReason: %s\n\n", col(st, 8));
 
-	detail_parse(&d, col(st, 10));
+	if ((rc = detail_shapes_load(a, &shapes)) != 0)
+		goto done;
+	detail_parse(&d, &shapes, &scratch, col(st, 10));
 	if (strcmp(kind, "adjustment") == 0) {
 		const char *adj = dget(&d, "adjusts");
 		sb_printf(&sb,
@@ -544,6 +556,8 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
 	detail_free(&d);
+	detail_shapes_free(&shapes);
+	canon_finish(&scratch);
 	inc_policy_destroy(pol);
 	sb_finish(&sb);
 	free(run_status);
@@ -636,12 +650,18 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 	dec earned = dec_zero(), holds = dec_zero(), adj = dec_zero();
 	int scale = -1;
 	bool any_adj = false, found_person = false;
+	detail_shapes shapes;
+	canon scratch;
 	int rc;
 
 	if (!s)
 		return INC_ERROR;
 	arena_init(&s->mem);
+	detail_shapes_init(&shapes);
+	canon_init(&scratch);
 	if ((rc = audit_exec(a, "BEGIN")) != 0)
+		goto done;
+	if ((rc = detail_shapes_load(a, &shapes)) != 0)
 		goto done;
 	if ((rc = inc_audit_get_run(a, run, &info)) != 0)
 		goto done;
@@ -723,7 +743,7 @@ int inc_audit_statement(inc_statement **out, inc_audit *a, int64_t run,
 			if (sqlite3_step(ev) == SQLITE_ROW)
 				l->date = dupa(s, col(ev, 0));
 		}
-		detail_parse(&d, col(st, 8));
+		detail_parse(&d, &shapes, &scratch, col(st, 8));
 		const char *rate = dget(&d, "rate"), *pu = dget(&d, "per_unit");
 		char v[80];
 		if (rate && strcmp(rate, "1") != 0) {
@@ -839,6 +859,8 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ev);
 	sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL);
+	detail_shapes_free(&shapes);
+	canon_finish(&scratch);
 	if (rc) {
 		inc_statement_destroy(s);
 		return rc;

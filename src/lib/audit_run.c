@@ -47,7 +47,13 @@
 #define N_CHUNKS 8
 #define NULL_LEN UINT32_MAX
 
-enum { REC_EVENT = 'E', REC_DECISION = 'D', REC_REJECT = 'R', REC_HASH = 'H' };
+enum {
+	REC_EVENT = 'E',
+	REC_DECISION = 'D',
+	REC_REJECT = 'R',
+	REC_HASH = 'H',
+	REC_SHAPE = 'K' /* a new row of detail_keys */
+};
 
 typedef struct chunk {
 	char *buf;
@@ -140,6 +146,11 @@ struct audit_run {
 	unsigned win_flushes, win_waits; /* hand-overs, and waits for a chunk */
 	canon c;
 	sqlite3_stmt *ins_event, *sel_event, *ins_reject, *ins_decision;
+	sqlite3_stmt *ins_shape;
+	/* schema version 3: details stored compactly (audit_detail.c) */
+	bool compact;
+	detail_shapes shapes;
+	canon dkeys, dstored; /* the evaluating thread's scratch */
 
 	/* hand-over */
 	pthread_t thread;
@@ -585,6 +596,21 @@ static void do_decision(audit_run *ar, cursor *cu)
 		wdb(ar, "cannot store a decision");
 }
 
+static void do_shape(audit_run *ar, cursor *cu)
+{
+	int64_t shape = cur_i64(cu);
+	size_t n;
+	const char *keys = cur_text(cu, &n);
+	sqlite3_stmt *st = ar->ins_shape;
+
+	sqlite3_bind_int64(st, 1, shape);
+	bind_text(st, 2, keys, n);
+	int s = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE)
+		wdb(ar, "cannot store a detail shape");
+}
+
 static void do_reject(audit_run *ar, cursor *cu)
 {
 	int64_t line = cur_i64(cu);
@@ -663,6 +689,9 @@ static void process_chunk(audit_run *ar, const chunk *k)
 			break;
 		case REC_HASH:
 			do_hash(ar, &cu);
+			break;
+		case REC_SHAPE:
+			do_shape(ar, &cu);
 			break;
 		default:
 			wfail(ar, INC_ERROR, "bad audit record");
@@ -867,6 +896,9 @@ static audit_run *new_run(inc_audit *a, inc_diag_fn diag, void *ud)
 	canon_init(&ar->c);
 	canon_init(&ar->mc);
 	canon_init(&ar->data);
+	canon_init(&ar->dkeys);
+	canon_init(&ar->dstored);
+	detail_shapes_init(&ar->shapes);
 	strmap_init(&ar->owed_ix);
 	for (size_t i = 0; i < N_CHUNKS; i++) {
 		ar->chunks[i].next = ar->free_list;
@@ -878,6 +910,7 @@ static audit_run *new_run(inc_audit *a, inc_diag_fn diag, void *ud)
 		hasher_finish(&ar->h);
 		canon_finish(&ar->c);
 		canon_finish(&ar->data);
+		detail_shapes_free(&ar->shapes);
 		strmap_finish(&ar->owed_ix);
 		free(ar);
 		return NULL;
@@ -986,6 +1019,13 @@ int audit_run_create(audit_run **out, inc_audit *a, const inc_policy *p,
 		goto done;
 	if ((rc = audit_store_policy(a, p)) != 0)
 		goto dberr;
+	/* audit_ledger_tail has read the version inside this transaction */
+	ar->compact = a->version >= 3;
+	if (ar->compact &&
+	    ((rc = detail_shapes_load(a, &ar->shapes)) != 0 ||
+	     (rc = audit_prepare(a, &ar->ins_shape,
+				 "INSERT INTO detail_keys VALUES (?, ?)")) != 0))
+		goto dberr;
 	if ((rc = audit_prepare(
 		 a, &ar->ins_event,
 		 "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) !=
@@ -1050,6 +1090,12 @@ int audit_run_create_replay(audit_run **out, inc_audit *a, int64_t as_of,
 		return INC_ERROR;
 	ar->replay = true;
 	ar->run = as_of;
+	if (audit_refresh_version(a) != 0) {
+		*err = strdup(inc_audit_errmsg(a));
+		audit_run_destroy(ar);
+		return INC_EAUDIT;
+	}
+	ar->compact = a->version >= 3;
 	if (period && !(ar->period = strdup(period))) {
 		audit_run_destroy(ar);
 		return INC_ERROR;
@@ -1086,6 +1132,7 @@ void audit_run_destroy(audit_run *ar)
 	sqlite3_finalize(ar->sel_event);
 	sqlite3_finalize(ar->ins_reject);
 	sqlite3_finalize(ar->ins_decision);
+	sqlite3_finalize(ar->ins_shape);
 	if (ar->began && !ar->committed)
 		sqlite3_exec(ar->a->db, "ROLLBACK", NULL, NULL, NULL);
 	if (ar->began) {
@@ -1116,6 +1163,9 @@ void audit_run_destroy(audit_run *ar)
 	canon_finish(&ar->c);
 	canon_finish(&ar->mc);
 	canon_finish(&ar->data);
+	canon_finish(&ar->dkeys);
+	canon_finish(&ar->dstored);
+	detail_shapes_free(&ar->shapes);
 	free(ar->period);
 	free(ar->command);
 	free(ar->werr);
@@ -1425,8 +1475,31 @@ int audit_run_decision(audit_run *ar, const inc_decision *d, bool has_amount,
 		set_err(ar, "cannot hash a decision");
 		return INC_ERROR;
 	}
+	/* the hash is over the detail object; the row stores it compactly
+	 * (a new shape goes first, in the same chunk) */
+	bool new_shape = false;
+	if (ar->compact) {
+		int r = detail_compact(&ar->shapes, v[10], len[10], &ar->dkeys,
+				       &ar->dstored, &new_shape);
+		if (r < 0) {
+			set_err(ar, "out of memory");
+			return INC_ERROR;
+		}
+		if (r == 0) {
+			need = need - len[10] + ar->dstored.len;
+			v[10] = ar->dstored.buf;
+			len[10] = ar->dstored.len;
+		}
+		if (new_shape)
+			need += 1 + 8 + 4 + ar->dkeys.len + 1;
+	}
 	if ((rc = room(ar, need)) != 0)
 		return ar->wrc ? stop_writer(ar) : rc;
+	if (new_shape) {
+		chunk_u8(ar->cur, REC_SHAPE);
+		chunk_i64(ar->cur, (int64_t)ar->shapes.n);
+		chunk_text(ar->cur, ar->dkeys.buf, ar->dkeys.len);
+	}
 	ar->dc.count = seq;
 	memcpy(ar->dc.head, hash, 32);
 	chunk *k = ar->cur;
@@ -1466,16 +1539,27 @@ static int read_paid(audit_run *ar, const lockp *l, adj_key **keys, size_t *n,
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
+	/* an adjustment line's kind is the one it adjusts: its detail's
+	 * "adjusts", stored compactly from schema version 3 on */
+#define PAID_FROM                                                              \
+	"coalesce(currency, ''), amount FROM decisions "                       \
+	"WHERE seq > ?1 AND seq <= ?2 AND period = ?3 AND amount IS NOT "      \
+	"NULL AND ((?4 = 1 AND kind <> 'adjustment') OR "                      \
+	"(?4 = 0 AND kind = 'adjustment')) ORDER BY seq"
 	rc = audit_prepare(
 	    ar->a, &st,
-	    "SELECT person, CASE WHEN kind = 'adjustment' THEN "
-	    "coalesce(json_extract(detail, '$.adjusts'), '') ELSE kind END, "
-	    "coalesce(currency, ''), amount FROM decisions "
-	    "WHERE seq > ?1 AND seq <= ?2 AND period = ?3 AND amount IS NOT "
-	    "NULL "
-	    "AND ((?4 = 1 AND kind <> 'adjustment') OR (?4 = 0 AND kind = "
-	    "'adjustment')) "
-	    "ORDER BY seq");
+	    ar->compact
+		? "SELECT person, CASE WHEN kind = 'adjustment' THEN "
+		  "coalesce(json_extract(detail, '$.adjusts'), (SELECT v.value "
+		  "FROM detail_keys s, json_each(s.keys) k, json_each(detail) v "
+		  "WHERE detail LIKE '[%' AND "
+		  "s.shape = json_extract(detail, '$[0]') AND "
+		  "k.value = 'adjusts' AND v.key = k.key + 1), '') "
+		  "ELSE kind END, " PAID_FROM
+		: "SELECT person, CASE WHEN kind = 'adjustment' THEN "
+		  "coalesce(json_extract(detail, '$.adjusts'), '') "
+		  "ELSE kind END, " PAID_FROM);
+#undef PAID_FROM
 	if (rc)
 		return db_err(ar, "cannot read what was paid");
 	for (size_t f = 0; rc == 0 && f < l->n_finals; f++) {

@@ -308,13 +308,15 @@ static int upgrade(inc_audit *a)
 		a->version = (int)ver;
 		return 0;
 	}
-	const char *part = strstr(audit_schema(), AUDIT_SIM_MARKER);
+	char *part = audit_schema_part(2, 2);
 	char sql[160];
 	if (!part) {
 		audit_set_err(a, "the embedded schema has no simulation part");
 		return INC_ERROR;
 	}
-	if ((rc = audit_exec(a, part)) != 0)
+	rc = audit_exec(a, part);
+	free(part);
+	if (rc)
 		return rc;
 	snprintf(sql, sizeof sql,
 		 "INSERT OR IGNORE INTO meta VALUES ('upgraded', "

@@ -126,6 +126,7 @@ static const tspec t_sims = SPEC("simulations", sim_cols);
 static const tspec t_sim_inputs = SPEC("simulation_inputs", sim_input_cols);
 static const tspec t_sim_totals = SPEC("simulation_totals", sim_total_cols);
 static const tspec t_sim_people = SPEC("simulation_people", sim_people_cols);
+enum { DC_DETAIL = 12 }; /* decision_cols */
 
 /* One row: its canonical columns (NULL: SQL NULL) and stored hash. */
 typedef struct vrow {
@@ -148,6 +149,10 @@ typedef struct verifier {
 	int failed; /* INC_ERROR when a check could not be made */
 	vrow *ledger;
 	size_t n_ledger;
+	/* schema version 3: decisions store their detail compactly; the
+	 * chain is over the detail object (audit_detail.c) */
+	detail_shapes shapes;
+	canon detail;
 } verifier;
 
 static void finding(verifier *vf, const char *table, int64_t seq,
@@ -179,7 +184,8 @@ static void db_fail(verifier *vf, const char *what)
 /* ---- rows ------------------------------------------------------------------
  */
 
-static int row_fill(vrow *r, const tspec *t, sqlite3_stmt *st, bool copy)
+static int row_fill(verifier *vf, vrow *r, const tspec *t, sqlite3_stmt *st,
+		    bool copy)
 {
 	size_t total = 0;
 
@@ -194,6 +200,18 @@ static int row_fill(vrow *r, const tspec *t, sqlite3_stmt *st, bool copy)
 		}
 		r->v[i] = (const char *)sqlite3_column_text(st, (int)i);
 		r->len[i] = (size_t)sqlite3_column_bytes(st, (int)i);
+		/* the detail object the row stands for; a detail that does
+		 * not expand is hashed as stored (and so found changed) */
+		if (t == &t_decisions && i == DC_DETAIL && r->v[i]) {
+			int e = detail_expand(&vf->shapes, r->v[i], r->len[i],
+					      &vf->detail);
+			if (e < 0)
+				return -1;
+			if (e == 0) {
+				r->v[i] = vf->detail.buf;
+				r->len[i] = vf->detail.len;
+			}
+		}
 		total += r->len[i] + 1;
 	}
 	r->seq = sqlite3_column_int64(st, 0);
@@ -427,7 +445,7 @@ static size_t load_window(verifier *vf, const tspec *t, int64_t from, size_t n,
 	sqlite3_bind_int64(st, 2, from - 1);
 	while (k < n && sqlite3_step(st) == SQLITE_ROW) {
 		memset(&out[k], 0, sizeof out[k]);
-		if (row_fill(&out[k], t, st, true) != 0)
+		if (row_fill(vf, &out[k], t, st, true) != 0)
 			break;
 		k++;
 	}
@@ -459,7 +477,10 @@ static bool walk(verifier *vf, const tspec *t, checkpoint *cps, size_t ncp,
 	free(sql);
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		pos++;
-		row_fill(&r, t, st, false);
+		if (row_fill(vf, &r, t, st, false) != 0) {
+			vf->failed = INC_ERROR;
+			break;
+		}
 		if (pos > last) {
 			/* past what the last run recorded: nobody wrote it */
 			char what[512];
@@ -572,7 +593,7 @@ static bool walk_ledger(verifier *vf)
 			}
 			vrow *r = &vf->ledger[vf->n_ledger];
 			memset(r, 0, sizeof *r);
-			if (row_fill(r, specs[k], st, true) != 0) {
+			if (row_fill(vf, r, specs[k], st, true) != 0) {
 				sqlite3_finalize(st);
 				vf->failed = INC_ERROR;
 				return false;
@@ -739,7 +760,10 @@ static void check_side(verifier *vf, const tspec *t, const vrow *run,
 	sqlite3_bind_int64(st, 1, ival(run, sim ? SC_SIM : RC_RUN));
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		vrow r = {0};
-		row_fill(&r, t, st, false);
+		if (row_fill(vf, &r, t, st, false) != 0) {
+			vf->failed = INC_ERROR;
+			break;
+		}
 		n++;
 		canon_begin(&vf->c, t->table, head);
 		for (size_t i = 0; i < t->ncols; i++)
@@ -859,16 +883,11 @@ static void check_schema(verifier *vf)
 	    "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
 	    "ORDER BY name";
 
-	/* a database of schema version 1 has only the part before the
-	 * simulations */
-	const char *full = audit_schema(), *mark = strstr(full, AUDIT_SIM_MARKER);
-	char *v1 = vf->a->version < 2 && mark
-		       ? strndup(full, (size_t)(mark - full))
-		       : NULL;
+	/* a database of an earlier version has only the parts up to it */
+	char *want_sql = audit_schema_part(1, vf->a->version);
 
-	if ((vf->a->version < 2 && !v1) ||
-	    sqlite3_open(":memory:", &mem) != SQLITE_OK ||
-	    sqlite3_exec(mem, v1 ? v1 : full, NULL, NULL, NULL) != SQLITE_OK ||
+	if (!want_sql || sqlite3_open(":memory:", &mem) != SQLITE_OK ||
+	    sqlite3_exec(mem, want_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(mem, q, -1, &want, NULL) != SQLITE_OK ||
 	    audit_prepare(vf->a, &have, q) != 0) {
 		vf->failed = INC_ERROR;
@@ -919,7 +938,7 @@ static void check_schema(verifier *vf)
 		}
 	}
 done:
-	free(v1);
+	free(want_sql);
 	sqlite3_finalize(want);
 	sqlite3_finalize(have);
 	sqlite3_close(mem);
@@ -1016,6 +1035,8 @@ int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
 	vf.ud = ud;
 	vf.sum = &sum;
 	canon_init(&vf.c);
+	canon_init(&vf.detail);
+	detail_shapes_init(&vf.shapes);
 	if (hasher_init(&vf.h) != 0) {
 		audit_set_err(a, "SHA-256 is not available");
 		return INC_ERROR;
@@ -1029,6 +1050,16 @@ int inc_audit_verify(inc_audit_verify_summary *out, inc_audit *a,
 	}
 	check_integrity(&vf);
 	check_schema(&vf);
+	if ((rc = detail_shapes_load(a, &vf.shapes)) != 0) {
+		if (rc != INC_EAUDIT) {
+			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+			goto done;
+		}
+		/* the decisions of the shapes after the gap show as changed */
+		finding(&vf, "detail_keys", 0, "changed", "%s",
+			inc_audit_errmsg(a));
+		rc = 0;
+	}
 	check_blobs(&vf);
 	check_policies(&vf);
 	bool ledger_ok = walk_ledger(&vf);
@@ -1085,6 +1116,8 @@ done:
 	free(vf.ledger);
 	hasher_finish(&vf.h);
 	canon_finish(&vf.c);
+	canon_finish(&vf.detail);
+	detail_shapes_free(&vf.shapes);
 	if (out)
 		*out = sum;
 	return rc;

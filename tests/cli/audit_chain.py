@@ -68,6 +68,36 @@ def canonical(table, prev_hex, row):
     return out
 
 
+def string_tokens(b, i):
+    """the JSON string tokens of a JSON array's text b from index i, raw
+    bytes each (escapes kept), up to the closing bracket"""
+    out = []
+    while b[i:i + 1] == b",":
+        j = i + 2  # past ',"'
+        assert b[i + 1:i + 2] == b'"'
+        while b[j:j + 1] != b'"':
+            j += 2 if b[j:j + 1] == b"\\" else 1
+        out.append(b[i + 1:j + 1])
+        i = j + 1
+    assert b[i:] == b"]", b[i:]
+    return out
+
+
+def expand_detail(shapes, d):
+    """schema version 3: a stored detail "[shape,values...]" stands for the
+    object of the shape's keys (detail_keys) zipped with the values; the
+    chain is over that object, byte for byte (docs/audit.md)"""
+    if d is None or not d.startswith(b"["):
+        return d
+    n = 1
+    while d[n:n + 1].isdigit():
+        n += 1
+    keys = string_tokens(b"," + shapes[int(d[1:n])][1:], 0)
+    values = string_tokens(d, n)
+    assert len(keys) == len(values)
+    return b"{" + b",".join(k + b":" + v for k, v in zip(keys, values)) + b"}"
+
+
 def chain(db, table, rows):
     """rows: list of (table, row values, stored hash); returns (head, bad)"""
     prev = ZERO
@@ -81,7 +111,12 @@ def chain(db, table, rows):
 
 def select(db, table, where="", args=()):
     cols = ", ".join(COLS[table])
-    return db.execute(f"SELECT {cols}, hash FROM {table} {where} ORDER BY seq", args).fetchall()
+    rows = db.execute(f"SELECT {cols}, hash FROM {table} {where} ORDER BY seq", args).fetchall()
+    if table != "decisions" or db.execute("PRAGMA user_version").fetchone()[0] < 3:
+        return rows
+    shapes = dict(db.execute("SELECT shape, keys FROM detail_keys").fetchall())
+    d = COLS[table].index("detail")
+    return [r[:d] + (expand_detail(shapes, r[d]),) + r[d + 1:] for r in rows]
 
 
 def main():

@@ -125,7 +125,7 @@ expect_status "acme run" 0 "$INCENTIVE" run --policy rules --people $A/people.cs
   --state-in $A/state-2025-Q4.json --audit "$TMP/acme.db" --format none --quiet
 who=$(q "$TMP/acme.db" "SELECT person FROM decisions WHERE kind = 'draw_balance' ORDER BY seq LIMIT 1")
 [ -n "$who" ] && pass || fail "acme has no draw balance"
-g=$(q "$TMP/acme.db" "SELECT json_extract(detail, '\$.guaranteed') || ' ' || json_extract(detail, '\$.earned') FROM decisions WHERE kind = 'draw' AND person = '$who'")
+g=$(q "$TMP/acme.db" "SELECT g.value || ' ' || e.value FROM decisions d JOIN decision_details g ON g.seq = d.seq AND g.key = 'guaranteed' JOIN decision_details e ON e.seq = d.seq AND e.key = 'earned' WHERE d.kind = 'draw' AND d.person = '$who'")
 want=$(python3 -c 'import sys; from decimal import Decimal as D; g, e = sys.argv[1:3]; print(f"{D(g) - D(e):,.2f}")' $g)
 expect_status "statement with a draw" 0 "$INCENTIVE" statement --audit "$TMP/acme.db" --person "$who"
 expect_grep "balances section" "Balances carried to the next period" "$TMP/out"

@@ -28,10 +28,18 @@ canon_hex() {
   local db=$1 table=$2 seq=$3; shift 3
   local expr="'incentive-audit-v1 $table' || char(10) || coalesce((SELECT lower(hex(hash)) FROM $table WHERE seq = $seq - 1), '$(printf '0%.0s' {1..64})') || char(10)"
   local c
+  # a column is NAME, or NAME=EXPR for a value computed from the row
+  local name v
   for c in "$@"; do
-    expr="$expr || CASE WHEN $c IS NULL THEN '$c=NULL' ELSE '$c=' || length(CAST($c AS BLOB)) || ':' || CAST($c AS BLOB) END || char(10)"
+    name=${c%%=*}; v=${c#*=}
+    expr="$expr || CASE WHEN $v IS NULL THEN '$name=NULL' ELSE '$name=' || length(CAST($v AS BLOB)) || ':' || CAST($v AS BLOB) END || char(10)"
   done
   q "$db" "SELECT hex($expr) FROM $table WHERE seq = $seq"
 }
+
+# The detail object a decision's stored detail stands for (schema version 3:
+# "[shape,values...]" and the shape's keys in detail_keys), as in
+# docs/audit.md, "Recomputing a hash by hand".
+DETAIL_OBJECT="(SELECT '{' || coalesce(group_concat(json_quote(k.value) || ':' || json_quote(v.value), ','), '') || '}' FROM detail_keys s, json_each(s.keys) k, json_each(decisions.detail) v WHERE s.shape = json_extract(decisions.detail, '\$[0]') AND v.key = k.key + 1)"
 
 unhex() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))'; }

@@ -30,7 +30,12 @@ PY
 # amounts by hand (README.md rows 3, 10, 17): 880.00, -880.00, -75.08
 expect_eq "e2 commission" "880.00" "$(q "$DB" "SELECT amount FROM decisions WHERE events = 'e2' AND kind = 'commission'")"
 expect_eq "threshold withheld" "-75.08" "$(q "$DB" "SELECT amount FROM decisions WHERE kind = 'threshold_withheld'")"
-q "$DB" "SELECT detail FROM decisions WHERE events = 'e2' AND kind = 'commission'" | grep -Eq '"exact":"880\.0*"' && pass || fail "detail does not keep the exact 880"
+q "$DB" "SELECT value FROM decision_details WHERE key = 'exact' AND seq = (SELECT seq FROM decisions WHERE events = 'e2' AND kind = 'commission')" | grep -Eq '^880\.0*$' && pass || fail "detail does not keep the exact 880"
+# stored compactly (schema version 3): the shape's number, then the values
+# in the order of the shape's keys; exact (880) comes first
+expect_eq "schema version" "3" "$(q "$DB" "PRAGMA user_version")"
+q "$DB" "SELECT detail FROM decisions WHERE events = 'e2' AND kind = 'commission'" | grep -Eq '^\[[0-9]+,"880\.0*","half_up","2",' && pass || fail "detail not stored as [shape,values...]"
+expect_eq "shape keys" '["exact","rounding","decimals"' "$(q "$DB" "SELECT substr(keys, 1, 30) FROM detail_keys WHERE shape = (SELECT json_extract(detail, '\$[0]') FROM decisions WHERE events = 'e2' AND kind = 'commission')")"
 
 # events: the 9 accepted golden events, each field as read
 expect_eq "events stored" "9" "$(q "$DB" 'SELECT count(*) FROM events')"

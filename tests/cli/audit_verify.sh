@@ -23,7 +23,7 @@ expect_eq "independent check" "ok" "$(tail -1 "$TMP/chain")"
 
 # one decision's hash by hand: canonical text from the sqlite3 shell,
 # hashed by sha256sum (docs/audit.md, "Recomputing a hash by hand")
-dcols=(seq run id period person kind amount currency rule events reason version detail)
+dcols=(seq run id period person kind amount currency rule events reason version "detail=$DETAIL_OBJECT")
 mine=$(canon_hex "$DB" decisions 2 "${dcols[@]}" | unhex | sha256sum | cut -d' ' -f1)
 expect_eq "decision 2 by hand" "$(q "$DB" "SELECT lower(hex(hash)) FROM decisions WHERE seq = 2")" "$mine"
 # the canonical text starts as documented
@@ -90,6 +90,16 @@ expect_grep "event changed" "changed: events: seq 1 (event e1" "$TMP/event_chang
 
 tamper rewritten "UPDATE decisions SET amount = '1.00', hash = randomblob(32) WHERE seq = 3"
 expect_grep "hash rewritten" "decisions: seq 3" "$TMP/rewritten.out"
+
+# schema version 3: a detail is stored as [shape,values...] and hashed as the
+# object it stands for; an edit of a value, or of a shape's keys, changes it
+tamper detail_value "UPDATE decisions SET detail = json_set(detail, '\$[1]', '1.00') WHERE seq = 5"
+expect_grep "detail value changed" "changed: decisions: seq 5 (run 1 decision D000005" "$TMP/detail_value.out"
+tamper detail_keys "UPDATE detail_keys SET keys = replace(keys, '\"exact\"', '\"precise\"') WHERE shape = 1"
+expect_grep "detail keys changed" "changed: decisions: seq 1 (run 1 decision D000001" "$TMP/detail_keys.out"
+tamper detail_shape_gone "DELETE FROM detail_keys WHERE shape = 1"
+expect_grep "detail shape deleted" "detail_keys: shape 2 out of sequence (expected 1): the table was altered" "$TMP/detail_shape_gone.out"
+expect_grep "its decisions changed" "changed: decisions: seq 1 (run 1 decision D000001" "$TMP/detail_shape_gone.out"
 
 tamper blob_changed "UPDATE blobs SET bytes = CAST(replace(CAST(bytes AS TEXT), '10%', '12%') AS BLOB) WHERE sha256 = (SELECT sha256 FROM policy_files)"
 expect_grep "blob changed" "changed: blobs: the file stored as" "$TMP/blob_changed.out"
