@@ -112,7 +112,8 @@ static const char *string_end(const char *p, const char *end)
 {
 	for (p++; p < end; p++) {
 		if (*p == '\\') {
-			p++;
+			if (++p == end)
+				break;
 			continue;
 		}
 		if (*p == '"')
@@ -165,6 +166,8 @@ static bool shape_is(const detail_shapes *s, uint32_t sh, const char *obj,
 {
 	const char *k = s->keys[sh - 1], *end = k + s->klen[sh - 1];
 
+	if (s->klen[sh - 1] < 2) /* not "[...]": never matches */
+		return false;
 	k++;
 	for (size_t i = 0; i < np; i++) {
 		size_t kl = tok[i].ke - tok[i].kb;
@@ -196,7 +199,8 @@ int detail_compact(detail_shapes *s, const char *obj, size_t n, canon *keys,
 		if (!ke || ke + 1 >= end || *ke != ':' || ke[1] != '"')
 			return 1;
 		const char *ve = string_end(ke + 1, end);
-		if (!ve || (*ve != ',' && ve != end - 1))
+		/* a comma is followed by another pair, the last pair by '}' */
+		if (!ve || (*ve == ',' ? ve + 1 >= end - 1 : ve != end - 1))
 			return 1;
 		tok[np].kb = (uint32_t)(p - obj);
 		tok[np].ke = (uint32_t)(ke - obj);
@@ -276,8 +280,10 @@ int detail_expand(const detail_shapes *s, const char *text, size_t n,
 	if (shape == 0 || shape > s->n)
 		return 1;
 	const char *k = s->keys[shape - 1], *kend = k + s->klen[shape - 1];
+	if (s->klen[shape - 1] < 2 || *k != '[')
+		return 1;
 	put(out, "{", 1);
-	k++; /* '[' */
+	k++;
 	bool first = true;
 	while (p + 1 < end && p[0] == ',' && p[1] == '"') {
 		const char *ve = string_end(p + 1, end);

@@ -394,6 +394,83 @@ static void test_simulation_recorded(void **state)
 	rmdir(dir);
 }
 
+/* Compacts obj and expands it back; returns the stored form in buf. */
+static void round_trip(detail_shapes *sh, const char *obj, const char *want,
+		       bool want_new)
+{
+	canon keys, out, back;
+	bool fresh;
+
+	canon_init(&keys);
+	canon_init(&out);
+	canon_init(&back);
+	assert_int_equal(
+	    detail_compact(sh, obj, strlen(obj), &keys, &out, &fresh), 0);
+	assert_string_equal(out.buf, want);
+	assert_int_equal(fresh, want_new);
+	assert_int_equal(detail_expand(sh, out.buf, out.len, &back), 0);
+	assert_string_equal(back.buf, obj);
+	canon_finish(&keys);
+	canon_finish(&out);
+	canon_finish(&back);
+}
+
+/* docs/audit.md, "Decision details": [shape,values...] with the keys once */
+static void test_detail_compact(void **state)
+{
+	(void)state;
+	detail_shapes sh;
+	detail_shapes_init(&sh);
+	round_trip(&sh, "{\"exact\":\"900.14800\",\"rate\":\"0.08\"}",
+		   "[1,\"900.14800\",\"0.08\"]", true);
+	assert_int_equal(sh.n, 1);
+	assert_string_equal(sh.keys[0], "[\"exact\",\"rate\"]");
+	/* the same keys: the same shape, nothing new to store */
+	round_trip(&sh, "{\"exact\":\"1\",\"rate\":\"2\"}",
+		   "[1,\"1\",\"2\"]", false);
+	/* other keys, or the same in another order: another shape */
+	round_trip(&sh, "{\"rate\":\"2\",\"exact\":\"1\"}",
+		   "[2,\"2\",\"1\"]", true);
+	/* values keep their escapes byte for byte, commas and brackets
+	 * inside a value are part of it */
+	round_trip(&sh,
+		   "{\"label\":\"a \\\"b\\\", c]\\\\\",\"x\":\"\\u0001\"}",
+		   "[3,\"a \\\"b\\\", c]\\\\\",\"\\u0001\"]", true);
+	/* no keys at all */
+	round_trip(&sh, "{}", "[4]", true);
+	assert_int_equal(sh.n, 4);
+	/* shape 1 again after others: found without a new shape */
+	round_trip(&sh, "{\"exact\":\"3\",\"rate\":\"4\"}",
+		   "[1,\"3\",\"4\"]", false);
+
+	canon keys, out;
+	bool fresh;
+	canon_init(&keys);
+	canon_init(&out);
+	/* not a flat object of strings: stored as it is (1) */
+	const char *bad[] = {"", "[]", "{\"a\":1}", "{\"a\":\"1\"", "{\"a\"}",
+			     "{\"a\":\"1\",}", "{\"a\":{\"b\":\"c\"}}"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(detail_compact(&sh, bad[i], strlen(bad[i]),
+						&keys, &out, &fresh),
+				 1);
+	/* expanding what does not fit a shape fails (1), never reads past
+	 * the text: unknown shape, too few or too many values, no ']' */
+	const char *wrong[] = {"[0]",	      "[9]",	   "[1,\"a\"]",
+			       "[1,\"a\",\"b\",\"c\"]", "[1,\"a\",\"b\"",
+			       "[1,\"a\",\"b\\", "[4,]", "[", "[1,\"a\",\"b\"]x",
+			       "[99999999999999999999]"};
+	for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++)
+		assert_int_equal(
+		    detail_expand(&sh, wrong[i], strlen(wrong[i]), &out), 1);
+	/* a detail stored as an object (versions 1 and 2) is read as is */
+	assert_int_equal(detail_expand(&sh, "{\"a\":\"1\"}", 9, &out), 0);
+	assert_string_equal(out.buf, "{\"a\":\"1\"}");
+	canon_finish(&keys);
+	canon_finish(&out);
+	detail_shapes_free(&sh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +482,7 @@ int main(void)
 	    cmocka_unit_test(test_policy_from_memory),
 	    cmocka_unit_test(test_policy_with_script_from_memory),
 	    cmocka_unit_test(test_simulation_recorded),
+	    cmocka_unit_test(test_detail_compact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
