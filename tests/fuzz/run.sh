@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(policy csv jsonl events dec sandbox)
+[ ${#targets[@]} -gt 0 ] || targets=(policy csv jsonl events dec sandbox detail)
 
 # Options every run uses: a hang of 25 s is a finding (a script or pattern
 # escaped its limits), so is using more than 2 GiB.
