@@ -807,14 +807,84 @@ static bool training_deadline(const cc_state *c, size_t vi, const rule *r,
 	return true;
 }
 
-static void compute_next_due(cc_state *c)
+/* One training deadline to check: on `day` (the day after the deadline),
+ * rule ri of version vi, for person pix. */
+typedef struct cc_tdue {
+	date_t day;
+	uint32_t vi, ri, pix;
+} cc_tdue;
+
+static int cmp_tdue(const void *a, const void *b)
+{
+	const cc_tdue *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->vi != y->vi)
+		return x->vi < y->vi ? -1 : 1;
+	if (x->ri != y->ri)
+		return x->ri < y->ri ? -1 : 1;
+	return x->pix < y->pix ? -1 : x->pix > y->pix;
+}
+
+/* Every training deadline from the clock's start on, sorted.  Whether a
+ * person was already checked is looked at when the day comes (a state
+ * loaded with --state-in may have checked some). */
+static int make_tdue(cc_state *c)
+{
+	size_t n = 0, cap = 0;
+	cc_tdue *t = NULL;
+
+	free(c->tdue);
+	c->tdue = NULL;
+	c->n_tdue = c->tnext = 0;
+	for (size_t vi = 0; vi < c->policy->n_versions; vi++) {
+		const policy_version *v = &c->policy->versions[vi];
+		for (size_t i = 0; i < v->n_rules; i++) {
+			const rule *r = &v->rules[i];
+			if (!r->training)
+				continue;
+			for (uint32_t pix = 0; pix < c->n_people; pix++) {
+				date_t d;
+				if (!training_deadline(c, vi, r, pix, &d))
+					continue;
+				if (cc_grow((void **)&t, &cap, n + 1, sizeof *t)) {
+					free(t);
+					return eval_error(c->e, INC_ERROR,
+							  "out of memory");
+				}
+				t[n++] = (cc_tdue){d + 1, (uint32_t)vi,
+						   (uint32_t)i, pix};
+			}
+		}
+	}
+	if (n > 1)
+		qsort(t, n, sizeof *t, cmp_tdue);
+	c->tdue = t;
+	c->n_tdue = n;
+	c->tdue_made = true;
+	c->tdue_start = c->clock_start;
+	return 0;
+}
+
+/* Whether deadline t is still to be checked (the person may have been
+ * checked since under another version's rule of the same id). */
+static bool tdue_pending(const cc_state *c, const cc_tdue *t)
+{
+	const rule *r = &c->policy->versions[t->vi].rules[t->ri];
+	date_t d;
+
+	return training_deadline(c, t->vi, r, t->pix, &d) && d + 1 == t->day;
+}
+
+static int compute_next_due(cc_state *c)
 {
 	date_t best = INT32_MAX;
 
 	c->due_dirty = false;
 	if (!c->has_clock) {
 		c->next_due = INT32_MAX;
-		return;
+		return 0;
 	}
 	for (uint32_t s = 0; s < c->n_slots; s++) {
 		cc_duty *du = &c->duties[s];
@@ -824,20 +894,20 @@ static void compute_next_due(cc_state *c)
 		if (day < best)
 			best = day;
 	}
-	for (size_t vi = 0; c->any_training && vi < c->policy->n_versions; vi++) {
-		const policy_version *v = &c->policy->versions[vi];
-		for (size_t i = 0; i < v->n_rules; i++) {
-			const rule *r = &v->rules[i];
-			if (!r->training)
-				continue;
-			for (uint32_t pix = 0; pix < c->n_people; pix++) {
-				date_t d;
-				if (training_deadline(c, vi, r, pix, &d) && d + 1 < best)
-					best = d + 1;
-			}
+	if (c->any_training) {
+		if (!c->tdue_made || c->tdue_start != c->clock_start) {
+			int rc = make_tdue(c);
+			if (rc)
+				return rc;
 		}
+		while (c->tnext < c->n_tdue &&
+		       !tdue_pending(c, &c->tdue[c->tnext]))
+			c->tnext++;
+		if (c->tnext < c->n_tdue && c->tdue[c->tnext].day < best)
+			best = c->tdue[c->tnext].day;
 	}
 	c->next_due = best;
+	return 0;
 }
 
 /* Whether pix must do something due on `due` (employed, not dismissed). */
@@ -1017,18 +1087,14 @@ static int run_checks(cc_state *c, date_t day)
 	for (uint32_t s = 0; s < c->n_slots && rc == 0; s++)
 		if (c->duties[s].started && duty_check_day(c, s) == day)
 			rc = check_duty(c, s, day);
-	for (size_t vi = 0; rc == 0 && c->any_training && vi < c->policy->n_versions; vi++) {
-		const policy_version *v = &c->policy->versions[vi];
-		for (size_t i = 0; rc == 0 && i < v->n_rules; i++) {
-			const rule *r = &v->rules[i];
-			if (!r->training)
-				continue;
-			for (uint32_t pix = 0; pix < c->n_people && rc == 0; pix++) {
-				date_t d;
-				if (training_deadline(c, vi, r, pix, &d) && d + 1 == day)
-					rc = check_training(c, v, r, pix, d, day);
-			}
-		}
+	/* the deadlines of the day, in (version, rule, person) order */
+	while (rc == 0 && c->tnext < c->n_tdue && c->tdue[c->tnext].day <= day) {
+		const cc_tdue *t = &c->tdue[c->tnext++];
+		if (t->day != day || !tdue_pending(c, t))
+			continue;
+		const policy_version *v = &c->policy->versions[t->vi];
+		rc = check_training(c, v, &v->rules[t->ri], t->pix, t->day - 1,
+				    day);
 	}
 	return rc;
 }
@@ -1066,11 +1132,12 @@ static int advance(cc_state *c, date_t now)
 	if (!c->any_duty && !c->any_training)
 		return 0;
 	for (;;) {
-		if (c->due_dirty)
-			compute_next_due(c);
+		int rc;
+		if (c->due_dirty && (rc = compute_next_due(c)) != 0)
+			return rc;
 		if (c->next_due > now)
 			return 0;
-		int rc = run_checks(c, c->next_due);
+		rc = run_checks(c, c->next_due);
 		c->due_dirty = true;
 		if (rc)
 			return rc;
@@ -1243,6 +1310,7 @@ void cc_destroy(cc_state *c)
 	}
 	for (uint32_t s = 0; c->duties && s < c->n_slots; s++)
 		free(c->duties[s].reports);
+	free(c->tdue);
 	free(c->people);
 	free(c->duties);
 	strmap_finish(&c->slots);

@@ -635,6 +635,55 @@ static void test_training_hold(void **state)
 	assert_string_equal(g.lines[10], "c release 0.00 onboarding e09");
 }
 
+/* Deadlines of two training rules, some on the same day: checked in date
+ * order, and within a day in rule order, then roster order (a, b, d). */
+static void test_training_order(void **state)
+{
+	(void)state;
+	got g;
+	/* t1: 30 days after hiring: a and b (hired 01-02) by 02-01, checked
+	 * 02-02; d (hired 01-10) by 02-09, checked 02-10.  t2: everyone by
+	 * 02-01, checked 02-02. */
+	run_in in = {"  - id: c\n"
+		     "    kind: commission\n"
+		     "    on: deal_closed\n"
+		     "    rates: [{rate: 10%}]\n"
+		     "  - id: t1\n"
+		     "    kind: training\n"
+		     "    on: training_completed\n"
+		     "    course: Onboarding\n"
+		     "    within_days: 30\n"
+		     "    hold: [c]\n"
+		     "  - id: t2\n"
+		     "    kind: training\n"
+		     "    on: training_completed\n"
+		     "    course: Safety\n"
+		     "    by: 2026-02-01\n"
+		     "    hold: [c]\n",
+		     "a,Ann,L1,T,,2026-01-02,,USD\n"
+		     "b,Bob,L1,T,,2026-01-02,,USD\n"
+		     "d,Dee,L1,T,,2026-01-10,,USD\n",
+		     NULL,
+		     "e1,2026-01-20,deal_closed,a,100.00,,,,,,,,\n"
+		     /* b did Safety in time: no t2 hold for b */
+		     "e2,2026-01-25,training_completed,b,,,,,Safety,90,,,\n"
+		     "e3,2026-02-05,deal_closed,b,20.00,,,,,,,,\n",
+		     NULL, NULL};
+	assert_int_equal(run_case(&in, &g), 0);
+	EXPECT_N(g, 8);
+	assert_string_equal(g.lines[0], "a commission 10.00 c e1");
+	assert_string_equal(g.lines[1], "a hold 0.00 t1 ");
+	assert_string_equal(g.lines[2], "b hold 0.00 t1 ");
+	assert_string_equal(g.lines[3], "a hold 0.00 t2 ");
+	assert_string_equal(g.lines[4], "d hold 0.00 t2 ");
+	/* 02-05: b is paid 10% of 20.00 and it is held (t1) */
+	assert_string_equal(g.lines[5], "b commission 2.00 c e3");
+	assert_string_equal(g.lines[6], "b hold -2.00 t1 e3");
+	/* d's t1 deadline (02-09) comes after the last event: checked when
+	 * the quarter closes */
+	assert_string_equal(g.lines[7], "d hold 0.00 t1 ");
+}
+
 /* ---- promotions, level by date, demotions, appraisal --------------------------------- */
 
 static const char *career_rules =
@@ -1016,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_dismissal),
 		cmocka_unit_test(test_duty_report),
 		cmocka_unit_test(test_training_hold),
+		cmocka_unit_test(test_training_order),
 		cmocka_unit_test(test_promotion),
 		cmocka_unit_test(test_promotion_criteria),
 		cmocka_unit_test(test_demotion_and_appraisal),
