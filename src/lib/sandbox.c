@@ -116,6 +116,8 @@ struct sandbox {
 	int hook_step;
 	bool in_call;
 	bool last_refused; /* the latest request to grow was refused */
+	bool sys_oom;	   /* malloc failed during this call: the system's
+			    * memory ran out, not the script's limit */
 	enum limit_kind limit;
 	int setup_rc;
 	char limit_where[WHERE_SIZE];  /* "scripts/x.lua:7" where it was hit */
@@ -304,8 +306,10 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	p = pool_realloc(sb, ptr, old, nsize);
-	if (!p)
+	if (!p) {
+		sb->sys_oom = true;
 		return NULL;
+	}
 	if (nsize > old)
 		sb->last_refused = false;
 	sb->used = sb->used - old + nsize;
@@ -382,6 +386,8 @@ static void note_mem_error(sandbox *sb, lua_State *L, int status, int idx)
 	size_t n;
 	const char *s;
 
+	if (sb->sys_oom)
+		return; /* call_error says "out of memory" */
 	if (status == LUA_ERRMEM) {
 		set_limit(sb, LIMIT_MEM, sb->mem_where);
 		return;
@@ -1727,6 +1733,7 @@ static void limits_begin(sandbox *sb)
 	sb->count = 0;
 	sb->limit = LIMIT_NONE;
 	sb->last_refused = false;
+	sb->sys_oom = false;
 	sb->limit_where[0] = sb->mem_where[0] = sb->err_where[0] = '\0';
 	sb->cap = sb->memory > SIZE_MAX - sb->base
 		      ? SIZE_MAX
@@ -1770,6 +1777,12 @@ static int call_error(sandbox *sb, const rule *r, int status, char **err)
 	int rc = INC_ESCRIPT;
 
 	note_mem_error(sb, L, status, -1);
+	if (sb->sys_oom && sb->limit == LIMIT_NONE) {
+		/* the machine's memory, not the script's: not a limit the
+		 * policy could raise */
+		*err = msg_printf("rule %s: %s: out of memory", r->id, src);
+		return INC_ERROR;
+	}
 	if (sb->limit == LIMIT_INSTR) {
 		*err = msg_printf(
 		    "rule %s: %s: instruction budget of %" PRIu64 " exceeded",

@@ -757,6 +757,11 @@ int main(int argc, char **argv)
 						"%s failed (%d) without a "
 						"message",
 						o.step, o.rc);
+				if (o.rc == INC_ELIMIT)
+					problem(n, sticky,
+						"out of memory reported as a "
+						"script's limit: %s",
+						o.msg);
 				if (o.rc == INC_EPOLICY ||
 				    o.rc == INC_EREJECTED || o.diag.errors)
 					problem(n, sticky,
