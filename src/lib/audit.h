@@ -95,7 +95,6 @@ typedef struct detail_shapes {
 	char **keys;
 	size_t *klen;
 	size_t n, cap;
-	size_t n_stored; /* how many are in the database already */
 	uint32_t recent[4]; /* shapes last used, most recent first (0: none) */
 } detail_shapes;
 

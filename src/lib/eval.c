@@ -254,9 +254,9 @@ static const char *attain_str(char *buf, size_t cap, dec credited, dec quo)
 /* Person pix's accumulator of rule slot; marks the person's row to be
  * cleared at the period's end.  The rows are calloc'd and cleared only
  * when used: a person with a quota and no sale never writes to (so never
- * makes the system back) its n_slots x 144 bytes (1M people, 26 slots:
- * 3.4 GiB of page faults and zeroing at the first period's end, when
- * every row was cleared). */
+ * makes the system back) its n_slots x 144 bytes (the default policy has
+ * 17 slots: 1M people, 2.4 GB of page faults and zeroing at the first
+ * period's end when every row was cleared; peak RSS 3.56 -> 1.93 GB). */
 static racc *acc_of(evaluator *e, uint32_t pix, uint32_t slot)
 {
 	e->ps[pix].acc_dirty = true;

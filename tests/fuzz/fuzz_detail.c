@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* shape 1 has the input's keys text, whatever it holds */
 	s.keys[0] = keys;
 	s.klen[0] = kl;
-	s.n = s.cap = s.n_stored = 1;
+	s.n = s.cap = 1;
 
 	/* 1: any stored form under any keys text: 0 or 1, in bounds */
 	int r = detail_expand(&s, stored, n, &out);
