@@ -396,6 +396,51 @@ static int write_report(const inc_sim *s, const char *path)
 
 static bool selected(const char *name, const char **names, size_t n);
 
+/* Table i of a simulation run now, or of one recorded (0, or -1 past the
+ * last). */
+typedef int (*table_fn)(const void *src, size_t i, inc_table *t);
+static int sim_table(const void *src, size_t i, inc_table *t)
+{
+	return inc_sim_table(src, i, t);
+}
+static int record_table(const void *src, size_t i, inc_table *t)
+{
+	return inc_sim_record_table(src, i, t);
+}
+
+/* Prints the tables selected (all when n_tables is 0) to stdout, as text
+ * or CSV; in CSV, each under a "# name: title" line when more than one
+ * can be printed.  0, or -1 after saying that stdout failed. */
+static int print_tables(table_fn table, const void *src, const char **tables,
+			size_t n_tables, bool csv)
+{
+	inc_table t;
+	size_t n_all = 0;
+	bool first = true;
+
+	while (table(src, n_all, &t) == 0)
+		n_all++;
+	for (size_t i = 0; i < n_all && table(src, i, &t) == 0; i++) {
+		if (!selected(t.name, tables, n_tables))
+			continue;
+		if (!first)
+			fputc('\n', stdout);
+		first = false;
+		if (csv) {
+			if (n_tables != 1 && n_all != 1)
+				printf("# %s: %s\n", t.name, t.title);
+			tab_csv(stdout, &t);
+		} else {
+			tab_print(stdout, &t);
+		}
+	}
+	if (fflush(stdout) != 0) {
+		cli_error("cannot write standard output: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* --list / --show: the simulations recorded in an audit database. */
 static int show_record(const char *path, const char *show, bool csv, const char **tables,
 		       size_t n_tables)
@@ -431,28 +476,8 @@ static int show_record(const char *path, const char *show, bool csv, const char 
 			goto done;
 		}
 	}
-	bool first = true;
-	size_t n_all = 0;
-	while (inc_sim_record_table(r, n_all, &t) == 0)
-		n_all++;
-	for (size_t i = 0; inc_sim_record_table(r, i, &t) == 0; i++) {
-		if (!selected(t.name, tables, n_tables))
-			continue;
-		if (!first)
-			fputc('\n', stdout);
-		first = false;
-		if (csv) {
-			if (n_tables != 1 && n_all != 1)
-				printf("# %s: %s\n", t.name, t.title);
-			tab_csv(stdout, &t);
-		} else {
-			tab_print(stdout, &t);
-		}
-	}
-	if (fflush(stdout) != 0) {
-		cli_error("cannot write standard output: %s", strerror(errno));
+	if (print_tables(record_table, r, tables, n_tables, csv) != 0)
 		goto done;
-	}
 	status = EXIT_OK;
 done:
 	inc_sim_record_destroy(r);
@@ -706,26 +731,8 @@ int cmd_simulate(int argc, char **argv)
 		cli_error("cannot write tables into %s: %s", csv_dir, strerror(errno));
 		goto done;
 	}
-	inc_table t;
-	bool first = true;
-	for (size_t i = 0; inc_sim_table(s, i, &t) == 0; i++) {
-		if (!selected(t.name, tables, n_tables))
-			continue;
-		if (!first)
-			fputc('\n', stdout);
-		first = false;
-		if (csv) {
-			if (n_tables != 1)
-				printf("# %s: %s\n", t.name, t.title);
-			tab_csv(stdout, &t);
-		} else {
-			tab_print(stdout, &t);
-		}
-	}
-	if (fflush(stdout) != 0) {
-		cli_error("cannot write standard output: %s", strerror(errno));
+	if (print_tables(sim_table, s, tables, n_tables, csv) != 0)
 		goto done;
-	}
 	if (!quiet) {
 		const inc_sim_info *in = inc_sim_get_info(s);
 		fprintf(stderr, "incentive: simulated %llu events (%llu accepted)",

@@ -44,6 +44,10 @@ typedef struct canon {
 
 void canon_init(canon *c);
 void canon_finish(canon *c);
+/* Room for extra more bytes and a NUL (false when out of memory: c->oom
+ * is set and stays set); appends n raw bytes, NUL-terminated. */
+bool canon_reserve(canon *c, size_t extra);
+void canon_put(canon *c, const char *s, size_t n);
 /* Starts a row of `table` chained to prev (32 bytes). */
 void canon_begin(canon *c, const char *table, const uint8_t prev[32]);
 /* A text column; s NULL is SQL NULL.  col is the column name, cl its

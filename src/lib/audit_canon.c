@@ -24,7 +24,7 @@ void canon_finish(canon *c)
 	memset(c, 0, sizeof *c);
 }
 
-static bool reserve(canon *c, size_t extra)
+bool canon_reserve(canon *c, size_t extra)
 {
 	if (c->oom)
 		return false;
@@ -43,9 +43,9 @@ static bool reserve(canon *c, size_t extra)
 	return true;
 }
 
-static void put(canon *c, const char *s, size_t n)
+void canon_put(canon *c, const char *s, size_t n)
 {
-	if (!reserve(c, n))
+	if (!canon_reserve(c, n))
 		return;
 	if (n)
 		memcpy(c->buf + c->len, s, n);
@@ -73,12 +73,12 @@ void canon_begin(canon *c, const char *table, const uint8_t prev[32])
 	char hex[65];
 
 	c->len = 0;
-	put(c, "incentive-audit-v1 ", 19);
-	put(c, table, strlen(table));
-	put(c, "\n", 1);
+	canon_put(c, "incentive-audit-v1 ", 19);
+	canon_put(c, table, strlen(table));
+	canon_put(c, "\n", 1);
 	hex_encode(hex, prev);
-	put(c, hex, 64);
-	put(c, "\n", 1);
+	canon_put(c, hex, 64);
+	canon_put(c, "\n", 1);
 }
 
 void canon_text_n(canon *c, const char *col, size_t cl, const char *s,
@@ -89,13 +89,13 @@ void canon_text_n(canon *c, const char *col, size_t cl, const char *s,
 	char *p;
 
 	if (!s) {
-		put(c, col, cl);
-		put(c, "=NULL\n", 6);
+		canon_put(c, col, cl);
+		canon_put(c, "=NULL\n", 6);
 		return;
 	}
 	nl = utoa(num, n);
 	/* one reservation for the whole "col=len:bytes\n" */
-	if (!reserve(c, cl + nl + n + 3))
+	if (!canon_reserve(c, cl + nl + n + 3))
 		return;
 	p = c->buf + c->len;
 	memcpy(p, col, cl);

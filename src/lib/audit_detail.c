@@ -121,35 +121,6 @@ static const char *string_end(const char *p, const char *end)
 	return NULL;
 }
 
-/* Room for n more bytes and a NUL in c (canon's buffer handling). */
-static bool reserve(canon *c, size_t n)
-{
-	if (c->oom)
-		return false;
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 256;
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		char *b = realloc(c->buf, cap);
-		if (!b) {
-			c->oom = true;
-			return false;
-		}
-		c->buf = b;
-		c->cap = cap;
-	}
-	return true;
-}
-
-static void put(canon *c, const char *s, size_t n)
-{
-	if (!reserve(c, n))
-		return;
-	memcpy(c->buf + c->len, s, n);
-	c->len += n;
-	c->buf[c->len] = '\0';
-}
-
 #define MAX_PAIRS 128
 
 /* One pair of a detail object: its key token [kb, ke) and value token
@@ -215,13 +186,13 @@ int detail_compact(detail_shapes *s, const char *obj, size_t n, canon *keys,
 			shape = s->recent[i];
 	if (!shape) {
 		keys->len = 0;
-		put(keys, "[", 1);
+		canon_put(keys, "[", 1);
 		for (size_t i = 0; i < np; i++) {
 			if (i)
-				put(keys, ",", 1);
-			put(keys, obj + tok[i].kb, tok[i].ke - tok[i].kb);
+				canon_put(keys, ",", 1);
+			canon_put(keys, obj + tok[i].kb, tok[i].ke - tok[i].kb);
 		}
-		put(keys, "]", 1);
+		canon_put(keys, "]", 1);
 		if (keys->oom)
 			return -1;
 		if (!strmap_get(&s->ix, keys->buf, keys->len, &shape)) {
@@ -244,7 +215,7 @@ int detail_compact(detail_shapes *s, const char *obj, size_t n, canon *keys,
 	for (uint32_t v = shape; v; v /= 10)
 		num[nl++] = (char)('0' + v % 10);
 	out->len = 0;
-	if (!reserve(out, 2 + nl + values))
+	if (!canon_reserve(out, 2 + nl + values))
 		return -1;
 	char *w = out->buf;
 	*w++ = '[';
@@ -270,7 +241,7 @@ int detail_expand(const detail_shapes *s, const char *text, size_t n,
 
 	out->len = 0;
 	if (n == 0 || text[0] != '[') {
-		put(out, text, n);
+		canon_put(out, text, n);
 		return out->oom ? -1 : 0;
 	}
 	p++;
@@ -281,7 +252,7 @@ int detail_expand(const detail_shapes *s, const char *text, size_t n,
 	const char *k = s->keys[shape - 1], *kend = k + s->klen[shape - 1];
 	if (s->klen[shape - 1] < 2 || *k != '[')
 		return 1;
-	put(out, "{", 1);
+	canon_put(out, "{", 1);
 	k++;
 	bool first = true;
 	while (p + 1 < end && p[0] == ',' && p[1] == '"') {
@@ -291,18 +262,18 @@ int detail_expand(const detail_shapes *s, const char *text, size_t n,
 		if (!ve || !ke)
 			return 1;
 		if (!first)
-			put(out, ",", 1);
+			canon_put(out, ",", 1);
 		first = false;
-		put(out, k, (size_t)(ke - k));
-		put(out, ":", 1);
-		put(out, p + 1, (size_t)(ve - p - 1));
+		canon_put(out, k, (size_t)(ke - k));
+		canon_put(out, ":", 1);
+		canon_put(out, p + 1, (size_t)(ve - p - 1));
 		p = ve;
 		k = *ke == ',' ? ke + 1 : ke;
 	}
 	/* every key used, and nothing after the last value */
 	if (p != end - 1 || *p != ']' || k != kend - 1 || *k != ']')
 		return 1;
-	put(out, "}", 1);
+	canon_put(out, "}", 1);
 	return out->oom ? -1 : 0;
 }
 

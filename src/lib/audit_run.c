@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fmt.h"
 
 #define CHUNK_SIZE (512u * 1024u)
 #define N_CHUNKS 8
@@ -229,28 +230,6 @@ static void rollback_seen(void *ud)
 
 /* ---- the event's data --------------------------------------------------- */
 
-static void put_raw(canon *c, const char *s, size_t n)
-{
-	/* canon_text's buffer handling, without its framing */
-	if (c->oom)
-		return;
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 256;
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		char *b = realloc(c->buf, cap);
-		if (!b) {
-			c->oom = true;
-			return;
-		}
-		c->buf = b;
-		c->cap = cap;
-	}
-	memcpy(c->buf + c->len, s, n);
-	c->len += n;
-	c->buf[c->len] = '\0';
-}
-
 /* s as the inside of a JSON string (escaped, without the quotes) */
 static void put_json_chars(canon *c, const char *s, size_t n)
 {
@@ -261,18 +240,18 @@ static void put_json_chars(canon *c, const char *s, size_t n)
 		unsigned char ch = (unsigned char)s[i];
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
 			continue;
-		put_raw(c, s + run, i - run);
+		canon_put(c, s + run, i - run);
 		run = i + 1;
 		if (ch == '"' || ch == '\\') {
 			char e[2] = {'\\', (char)ch};
-			put_raw(c, e, 2);
+			canon_put(c, e, 2);
 		} else {
 			char e[6] = {'\\', 'u',		  '0',
 				     '0',  hexd[ch >> 4], hexd[ch & 15]};
-			put_raw(c, e, 6);
+			canon_put(c, e, 6);
 		}
 	}
-	put_raw(c, s + run, n - run);
+	canon_put(c, s + run, n - run);
 }
 
 static void put_dec(canon *c, dec d)
@@ -280,7 +259,7 @@ static void put_dec(canon *c, dec d)
 	char b[72];
 	size_t n = dec_format(b, sizeof b, d, d.scale, false);
 
-	put_raw(c, b, n);
+	canon_put(c, b, n);
 }
 
 void audit_event_data(canon *c, const event *e, const roster *ro)
@@ -289,17 +268,17 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 	bool first = true;
 
 	c->len = 0;
-	put_raw(c, "{", 1);
+	canon_put(c, "{", 1);
 	for (size_t i = 0; i < t->n_fields; i++) {
 		const field_def *fd = &t->fields[i];
 		const field_value *fv = &e->fields[i];
 		char b[72];
 		if (!fv->present)
 			continue;
-		put_raw(c, first ? "\"" : ",\"", first ? 1 : 2);
+		canon_put(c, first ? "\"" : ",\"", first ? 1 : 2);
 		first = false;
 		put_json_chars(c, fd->name, strlen(fd->name));
-		put_raw(c, "\":\"", 3);
+		canon_put(c, "\":\"", 3);
 		switch (fd->type) {
 		case FT_STRING:
 		case FT_REF:
@@ -316,12 +295,12 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 		case FT_INTEGER: {
 			int n =
 			    snprintf(b, sizeof b, "%lld", (long long)fv->v.u.i);
-			put_raw(c, b, (size_t)n);
+			canon_put(c, b, (size_t)n);
 			break;
 		}
 		case FT_DATE:
 			date_format(b, fv->v.u.date);
-			put_raw(c, b, 10);
+			canon_put(c, b, 10);
 			break;
 		case FT_ENUM: {
 			const char *s = fd->enum_values[fv->v.u.ix];
@@ -333,16 +312,16 @@ void audit_event_data(canon *c, const event *e, const roster *ro)
 				const char *pid =
 				    ro->people[fv->parts[k].person].id;
 				if (k)
-					put_raw(c, ";", 1);
+					canon_put(c, ";", 1);
 				put_json_chars(c, pid, strlen(pid));
-				put_raw(c, ":", 1);
+				canon_put(c, ":", 1);
 				put_dec(c, fv->parts[k].pct);
 			}
 			break;
 		}
-		put_raw(c, "\"", 1);
+		canon_put(c, "\"", 1);
 	}
-	put_raw(c, "}", 1);
+	canon_put(c, "}", 1);
 }
 
 /* ---- chunks ----------------------------------------------------------------
@@ -1956,21 +1935,6 @@ static int write_members(audit_run *ar, char out[65])
 	return rc;
 }
 
-static void json_str(strbuf *sb, const char *s)
-{
-	sb_putc(sb, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			sb_printf(sb, "\\%c", ch);
-		else if (ch < 0x20)
-			sb_printf(sb, "\\u%04x", ch);
-		else
-			sb_putc(sb, (char)ch);
-	}
-	sb_putc(sb, '"');
-}
-
 /* The run's ledger row. */
 static int write_run(audit_run *ar, const inc_run_stats *stt,
 		     const char *inputs, const char *members,
@@ -1988,7 +1952,7 @@ static int write_run(audit_run *ar, const inc_run_stats *stt,
 	sb_init(&opts);
 	sb_puts(&opts, "{\"period\":");
 	if (ar->period)
-		json_str(&opts, ar->period);
+		fmt_sb_json_str(&opts, ar->period);
 	else
 		sb_puts(&opts, "null");
 	sb_printf(&opts, ",\"strict\":%s,\"final\":%s}",

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "fmt.h"
 #include "audit_sim.h"
 #include "dec.h"
 #include "tbl.h"
@@ -329,21 +330,6 @@ static int upgrade(inc_audit *a)
 	return 0;
 }
 
-static void json_str(strbuf *sb, const char *s)
-{
-	sb_putc(sb, '"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			sb_printf(sb, "\\%c", ch);
-		else if (ch < 0x20)
-			sb_printf(sb, "\\u%04x", ch);
-		else
-			sb_putc(sb, (char)ch);
-	}
-	sb_putc(sb, '"');
-}
-
 static const char *policy_name(const inc_policy *p)
 {
 	return p && p->n_versions ? p->versions[0].policy_name : "";
@@ -433,7 +419,7 @@ int inc_audit_record_sim(inc_audit *a, const inc_sim *s,
 		  "{\"top\":%u,\"curves\":%s,\"profile\":", v.top ? v.top : 10,
 		  v.no_curves ? "false" : "true");
 	if (v.profile)
-		json_str(&opts, v.profile);
+		fmt_sb_json_str(&opts, v.profile);
 	else
 		sb_puts(&opts, "null");
 	sb_putc(&opts, '}');

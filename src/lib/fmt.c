@@ -92,3 +92,10 @@ void fmt_sb_json_inner(strbuf *sb, const char *s)
 		run = s + 1;
 	}
 }
+
+void fmt_sb_json_str(strbuf *sb, const char *s)
+{
+	fmt_putc(sb, '"');
+	fmt_sb_json_inner(sb, s);
+	fmt_putc(sb, '"');
+}

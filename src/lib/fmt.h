@@ -61,5 +61,7 @@ void fmt_sb_pct(strbuf *sb, dec fraction);
 /* s as the inside of a JSON string: '"' and '\\' escaped, control
  * characters as \u00XX (the escaping of eval.c's details). */
 void fmt_sb_json_inner(strbuf *sb, const char *s);
+/* The same between double quotes: a JSON string. */
+void fmt_sb_json_str(strbuf *sb, const char *s);
 
 #endif

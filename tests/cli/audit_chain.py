@@ -151,30 +151,24 @@ def main():
         if last and (last[0] != len(rows) or last[1].decode() != h):
             print("bad %s head" % table)
             return 1
-    # side tables: a chain from zero per run, recorded in the run's row
-    for run, inputs, members, people in db.execute(
-            "SELECT run, inputs_sha256, members_sha256, people_sha256 FROM runs"):
-        for table, want in (("run_inputs", inputs), ("run_events", members), ("run_people", people)):
-            cols = ", ".join(COLS[table])
-            prev = ZERO
-            for r in db.execute(f"SELECT {cols} FROM {table} WHERE run = ? ORDER BY n", (run,)):
-                prev = hashlib.sha256(canonical(table, prev, r)).hexdigest()
-            if prev != want.decode():
-                print("bad %s run %d" % (table, run))
-                return 1
-    # a simulation's side tables: likewise, recorded in its ledger row
-    sims = db.execute("SELECT simulation, inputs_sha256, totals_sha256, people_sha256 "
-                      "FROM simulations").fetchall() if has_sims else []
-    for sim, inputs, totals, people in sims:
-        for table, want in (("simulation_inputs", inputs), ("simulation_totals", totals),
-                            ("simulation_people", people)):
-            cols = ", ".join(COLS[table])
-            prev = ZERO
-            for r in db.execute(f"SELECT {cols} FROM {table} WHERE simulation = ? ORDER BY n", (sim,)):
-                prev = hashlib.sha256(canonical(table, prev, r)).hexdigest()
-            if prev != want.decode():
-                print("bad %s simulation %d" % (table, sim))
-                return 1
+    # side tables: a chain from zero per run (per simulation), recorded in
+    # the run's (simulation's) ledger row
+    sides = [("run", "runs", ("run_inputs", "run_events", "run_people"),
+              "inputs_sha256, members_sha256, people_sha256")]
+    if has_sims:
+        sides.append(("simulation", "simulations",
+                      ("simulation_inputs", "simulation_totals", "simulation_people"),
+                      "inputs_sha256, totals_sha256, people_sha256"))
+    for key, ledger, tables, digests in sides:
+        for row in db.execute(f"SELECT {key}, {digests} FROM {ledger}").fetchall():
+            for table, want in zip(tables, row[1:]):
+                cols = ", ".join(COLS[table])
+                prev = ZERO
+                for r in db.execute(f"SELECT {cols} FROM {table} WHERE {key} = ? ORDER BY n", (row[0],)):
+                    prev = hashlib.sha256(canonical(table, prev, r)).hexdigest()
+                if prev != want.decode():
+                    print("bad %s %s %d" % (table, key, row[0]))
+                    return 1
     print("head " + head)
     print("ok")
     return 0
