@@ -47,8 +47,8 @@
  *   --sticky-step K2: the pass where every allocation from N on fails
  *   tries every (K x K2)th N; --threads 0: the audit writer on its own
  *   thread, as the CLI runs it (default 1: one thread, so that N is
- *   deterministic).  The suite runs every N alone and every 4th from N
- *   on; with --audit (each run then opens, writes and verifies a
+ *   deterministic).  The suite runs every N alone, every 4th from N
+ *   on, and (without --audit) every N with N+1 too; with --audit (each run then opens, writes and verifies a
  *   database) every N alone and every 20th from N on; with --audit
  *   --threads 0 every 7th alone and every 28th from N on.
  *
@@ -106,6 +106,7 @@ static volatile struct {
 	bool armed;	      /* count (and maybe fail) allocations */
 	int paused;	      /* inside a library call that must not fail */
 	bool sticky;	      /* fail every allocation from `fail_at` on */
+	bool pair;	      /* fail `fail_at` and the one after it */
 	unsigned long count;  /* allocations seen while armed */
 	unsigned long fail_at; /* 0: never */
 	unsigned long failed; /* allocations refused in this run */
@@ -120,7 +121,8 @@ static bool oom_hit(void)
 	/* atomic: with --threads the audit writer allocates too */
 	unsigned long n = __atomic_add_fetch(&oom.count, 1, __ATOMIC_RELAXED);
 	if (oom.fail_at &&
-	    (n == oom.fail_at || (oom.sticky && n > oom.fail_at))) {
+	    (n == oom.fail_at || (oom.sticky && n > oom.fail_at) ||
+	     (oom.pair && n == oom.fail_at + 1))) {
 		if (n == oom.trap)
 			raise(SIGTRAP); /* OOM_TRAP=N: stop here in a debugger */
 		__atomic_add_fetch(&oom.failed, 1, __ATOMIC_RELAXED);
@@ -595,17 +597,18 @@ static void outcome_free(outcome *o)
 
 static unsigned long problems;
 
-static void problem(unsigned long n, bool sticky, const char *fmt, ...)
+/* mode: "" N alone, "+" from N on, "&" N and N+1 */
+static void problem(unsigned long n, const char *mode, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void problem(unsigned long n, bool sticky, const char *fmt, ...)
+static void problem(unsigned long n, const char *mode, const char *fmt, ...)
 {
 	va_list ap;
 
 	problems++;
 	if (problems > 40)
 		return;
-	fprintf(stderr, "FAIL: allocation %lu%s: ", n, sticky ? "+" : "");
+	fprintf(stderr, "FAIL: allocation %lu%s: ", n, mode);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -696,11 +699,16 @@ int main(int argc, char **argv)
 	if (getenv("OOM_TO"))
 		to = strtoul(getenv("OOM_TO"), NULL, 10);
 	printf("%lu allocations in a run, %lu decisions; failing N = %lu..%lu "
-	       "step %lu alone, step %lu from N on\n",
+	       "step %lu alone%s, step %lu from N on\n",
 	       total, (unsigned long)ref.stats.decisions, from, to, step,
-	       step * sticky_step);
+	       audit_db ? "" : " and with N+1", step * sticky_step);
 
-	for (int sticky = 0; sticky < 2; sticky++) {
+	/* pass 0: N alone; 1: every allocation from N on; 2 (without
+	 * --audit): N and N+1, so that a library's single retry after a
+	 * failure (Lua runs a full collection and tries again) fails too */
+	for (int pass = 0; pass < (audit_db ? 2 : 3); pass++) {
+		bool sticky = pass == 1;
+		const char *mode = pass == 0 ? "" : sticky ? "+" : "&";
 		unsigned long st = sticky ? step * sticky_step : step;
 		if (sticky && audit_db && getenv("OOM_KEEP")) {
 			/* OOM_KEEP: stop here, leaving the last database */
@@ -713,6 +721,7 @@ int main(int argc, char **argv)
 			base = live_blocks();
 			oom.armed = true;
 			oom.sticky = sticky;
+			oom.pair = pass == 2;
 			oom.count = 0;
 			oom.failed = 0;
 			oom.fail_at = n;
@@ -720,7 +729,7 @@ int main(int argc, char **argv)
 			oom.armed = false;
 			if (verbose)
 				printf("%lu%s: %s rc %d %s\n", n,
-				       sticky ? "+" : "", o.step, o.rc, o.msg);
+				       mode, o.step, o.rc, o.msg);
 			if (o.out.oom)
 				abort(); /* the harness's spool never fails */
 			if (strcmp(o.step, "done") == 0) {
@@ -733,7 +742,7 @@ int main(int argc, char **argv)
 				    o.diag.errors || o.diag.warnings !=
 							 ref.diag.warnings)
 				{
-					problem(n, sticky,
+					problem(n, mode,
 						"succeeded with different "
 						"results (%lu decisions, %u "
 						"errors)",
@@ -747,24 +756,24 @@ int main(int argc, char **argv)
 			} else {
 				failed_clean++;
 				if (o.rc >= 0)
-					problem(n, sticky, "%s failed with %d",
+					problem(n, mode, "%s failed with %d",
 						o.step, o.rc);
-				/* with every allocation failing, even the
-				 * message may not be kept: callers then say
+				/* with more than one allocation failing, even
+				 * the message may not be kept: callers then say
 				 * "out of memory" themselves */
-				if (o.msg[0] == '\0' && !sticky)
-					problem(n, sticky,
+				if (o.msg[0] == '\0' && pass == 0)
+					problem(n, mode,
 						"%s failed (%d) without a "
 						"message",
 						o.step, o.rc);
 				if (o.rc == INC_ELIMIT)
-					problem(n, sticky,
+					problem(n, mode,
 						"out of memory reported as a "
 						"script's limit: %s",
 						o.msg);
 				if (o.rc == INC_EPOLICY ||
 				    o.rc == INC_EREJECTED || o.diag.errors)
-					problem(n, sticky,
+					problem(n, mode,
 						"out of memory reported as a "
 						"problem of the input: %s "
 						"(rc %d)",
@@ -774,12 +783,12 @@ int main(int argc, char **argv)
 				if (o.out.len > ref.out.len ||
 				    (o.out.len &&
 				     memcmp(o.out.buf, ref.out.buf, o.out.len)))
-					problem(n, sticky,
+					problem(n, mode,
 						"decisions before the failure "
 						"differ from the expected ones");
 			}
 			if (oom.failed == 0 && strcmp(o.step, "done") != 0)
-				problem(n, sticky,
+				problem(n, mode,
 					"failed although no allocation was "
 					"refused: %s",
 					o.msg);
@@ -790,15 +799,15 @@ int main(int argc, char **argv)
 				const char *why = audit_problem(
 				    strcmp(o.step, "done") == 0 ? 2 : 1);
 				if (why)
-					problem(n, sticky, "%s (stopped at %s: %s)",
+					problem(n, mode, "%s (stopped at %s: %s)",
 						why, o.step, o.msg);
 			}
 			if (live_blocks() != base)
-				problem(n, sticky,
+				problem(n, mode,
 					"%ld block(s) leaked (stopped at %s)",
 					(long)(live_blocks() - base), o.step);
 			if (!leak_check())
-				problem(n, sticky, "leak (see above)");
+				problem(n, mode, "leak (see above)");
 		}
 	}
 	outcome_free(&ref);
