@@ -31,6 +31,11 @@ void svg_escape(FILE *f, const char *s)
 
 /* ---- scales ------------------------------------------------------------- */
 
+/* Doubles here and below are chart coordinates and tick positions only:
+ * no amount or rate is computed in this file.  The values plotted come
+ * from the tables' exact decimal text (cmd_simulate.c, num()), and every
+ * figure a reader reads is printed from that text, not from these. */
+
 typedef struct scale {
 	double lo, hi, step;
 	int decimals;
