@@ -22,6 +22,22 @@ drop_guards() {
   done
 }
 
+# tamper NAME SQL...: a copy of $DB as $TMP/NAME.db, its triggers dropped,
+# edited with the SQL statements, the triggers restored (so that only the
+# edit remains to find); then verify must exit 1, its output in
+# $TMP/NAME.out and .err.
+tamper() {
+  local name=$1; shift
+  cp "$DB" "$TMP/$name.db"
+  drop_guards "$TMP/$name.db" || fail "$name: cannot drop the triggers"
+  local s
+  for s in "$@"; do q "$TMP/$name.db" "$s" || fail "$name: edit failed: $s"; done
+  sqlite3 "$TMP/$name.db" "$(grep '^CREATE TRIGGER' schemas/audit.sql)" || fail "$name: cannot restore triggers"
+  "$INCENTIVE" verify --audit "$TMP/$name.db" >"$TMP/$name.out" 2>"$TMP/$name.err"
+  local st=$?
+  [ $st = 1 ] && pass || { fail "$name: verify exit status $st, expected 1"; cat "$TMP/$name.out" >&2; }
+}
+
 # canon_hex DB TABLE SEQ COLS...: the canonical serialisation of one row,
 # built with the sqlite3 shell alone from docs/audit.md, as hex
 canon_hex() {

@@ -114,18 +114,6 @@ else pass; fi
 expect_grep "append-only" "simulation_totals is append-only" "$TMP/err"
 if sqlite3 "$DB" "DELETE FROM simulations" 2>"$TMP/err"; then fail "a DELETE of simulations went through"; else pass; fi
 
-# tamper NAME SQL...: a copy, triggers dropped, edited, triggers restored
-tamper() {
-  local name=$1; shift
-  cp "$DB" "$TMP/$name.db"
-  drop_guards "$TMP/$name.db" || fail "$name: cannot drop the triggers"
-  local s
-  for s in "$@"; do q "$TMP/$name.db" "$s" || fail "$name: edit failed: $s"; done
-  sqlite3 "$TMP/$name.db" "$(grep '^CREATE TRIGGER' schemas/audit.sql)" || fail "$name: cannot restore triggers"
-  "$INCENTIVE" verify --audit "$TMP/$name.db" >"$TMP/$name.out" 2>"$TMP/$name.err"
-  local st=$?
-  [ $st = 1 ] && pass || { fail "$name: verify exit status $st, expected 1"; cat "$TMP/$name.out" >&2; }
-}
 tamper sim_cost "UPDATE simulation_totals SET cost = '3000.00' WHERE simulation = 1 AND side = 'B'"
 expect_grep "totals edit found" "changed: simulation_totals: the rows of simulation 1 (2 now) do not match the digest" "$TMP/sim_cost.out"
 tamper sim_pay "UPDATE simulation_people SET pay = '2500.00' WHERE simulation = 1 AND person = 'p2' AND side = 'B'"

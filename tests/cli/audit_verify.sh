@@ -43,20 +43,6 @@ expect_grep "old head found" "is in the ledger" "$TMP/out"
 expect_status "unknown head" 1 "$INCENTIVE" verify --audit "$DB" --expect-head "$(printf 'ab%.0s' {1..32})"
 expect_grep "unknown head reported" "is not in the ledger" "$TMP/out"
 
-# tamper DB-COPY SQL...: a copy of the database, triggers dropped, edited
-tamper() {
-  local name=$1; shift
-  cp "$DB" "$TMP/$name.db"
-  drop_guards "$TMP/$name.db" || fail "$name: cannot drop the triggers"
-  # restore the triggers afterwards so that only the edit remains to find
-  local s
-  for s in "$@"; do q "$TMP/$name.db" "$s" || fail "$name: edit failed: $s"; done
-  sqlite3 "$TMP/$name.db" "$(grep '^CREATE TRIGGER' schemas/audit.sql)" || fail "$name: cannot restore triggers"
-  "$INCENTIVE" verify --audit "$TMP/$name.db" >"$TMP/$name.out" 2>"$TMP/$name.err"
-  local st=$?
-  [ $st = 1 ] && pass || { fail "$name: verify exit status $st, expected 1"; cat "$TMP/$name.out" >&2; }
-}
-
 tamper changed "UPDATE decisions SET amount = '999.00' WHERE seq = 5"
 expect_grep "changed: kind" "changed: decisions: seq 5 (run 1 decision D000005" "$TMP/changed.out"
 expect_grep "verdict" "NOT VERIFIED" "$TMP/changed.out"
