@@ -189,6 +189,10 @@ typedef struct inc_run_stats {
 	uint64_t events_before_state;
 	uint64_t rates;		   /* exchange rates read (--rates) */
 	uint64_t rates_rejected;   /* bad lines in rates files */
+	/* 1: every event line was read once, evaluated as soon as it was
+	 * checked (one CSV file in date and id order, a policy without
+	 * refs); 2: all lines checked first, then read again in order */
+	uint64_t event_passes;
 } inc_run_stats;
 
 /* Creates a run of `policy` (borrowed: it must outlive the run).  Rejected

@@ -101,7 +101,8 @@ static void summary(const inc_policy *p, const inc_run *r, const char *policy_pa
 	if (s->events_after_dismissal)
 		fprintf(stderr, ", after their person's dismissal %llu (earn nothing)",
 			(unsigned long long)s->events_after_dismissal);
-	fputc('\n', stderr);
+	fprintf(stderr, "; %s\n",
+		s->event_passes == 1 ? "one pass (in date order)" : "two passes");
 	fprintf(stderr, "incentive: decisions %llu", (unsigned long long)s->decisions);
 	for (size_t i = 0; inc_run_kind_count(r, i, &k, &n) == 0; i++)
 		fprintf(stderr, "%s%s %llu", i ? ", " : " (", k, (unsigned long long)n);

@@ -1354,12 +1354,16 @@ static int close_commission(evaluator *e, const policy_version *v,
 				return arith(e, r);
 			}
 		}
+		if (used.oom) /* the detail would be cut: fail at emit */
+			e->detail.oom = true;
 		if (used.len)
 			det(e, "tiers", "%s", sb_cstr(&used));
 		sb_reset(&used);
 		for (size_t i = 0; i < 64 && i < r->n_rates; i++)
 			if (a->rows_used & (UINT64_C(1) << i))
 				sb_printf(&used, "%s%zu", used.len ? "," : "", i + 1);
+		if (used.oom)
+			e->detail.oom = true;
 		if (used.len)
 			det(e, "rate_rows", "%s", sb_cstr(&used));
 		sb_finish(&used);

@@ -53,6 +53,8 @@ typedef struct roster {
 	size_t n_quotas, cap_quotas;
 } roster;
 
+struct event;
+
 /* Shared context for the readers: where to report and what to count. */
 typedef struct input_ctx {
 	const inc_policy *policy;
@@ -69,6 +71,12 @@ typedef struct input_ctx {
 	/* evsrc_create: split each file's records on a second thread while
 	 * they are checked (recahead.h); the outcome is the same */
 	bool read_ahead;
+	/* One pass (evsrc_one_pass): evsrc_create hands each event to
+	 * accepted() as soon as pass 1 accepts it (valid until the next
+	 * call).  A non-zero return (a negative INC_E* code) ends pass 1
+	 * with that code.  NULL: pass 1 only checks. */
+	int (*accepted)(void *ud, const struct event *e);
+	void *accepted_ud;
 } input_ctx;
 
 void roster_init(roster *r);
@@ -118,6 +126,21 @@ typedef struct evsrc evsrc;
  * or INC_ERROR with ctx->errmsg set. */
 int evsrc_create(evsrc **out, input_ctx *ctx, const roster *r,
 		 const char *const *paths, size_t n_paths);
+/* Whether the events can be evaluated while pass 1 reads them (one pass:
+ * each line read once, not twice; run.c), which needs what pass 1 decides
+ * about an event to be final when it accepts it, and nothing to be put in
+ * order:
+ *  - one CSV file whose lines are already in (date, id) order (a quick
+ *    look at those two columns, rec_scan_keys, decides; the lines pass 1
+ *    will reject for their date are left out);
+ *  - no event type with a ref field: a ref to an id not seen yet is
+ *    settled at the end of pass 1, and whether some later event refers
+ *    to a deal (event.referenced) is known only then.
+ * *n_lines: the lines the quick look saw (an upper bound of the events).
+ * With one pass, the caller gives ctx->accepted to evsrc_create, and
+ * evsrc_next is not used. */
+bool evsrc_one_pass(const input_ctx *ctx, const char *const *paths,
+		    size_t n_paths, uint64_t *n_lines);
 /* Next accepted event in (date, id) order: returns 1 and *out, 0 at the
  * end, or a negative INC_E* code (message in ctx->errmsg). */
 int evsrc_next(evsrc *s, const event **out);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_ITEMS 512
+#define BATCH_ITEMS 2048
 #define RING 4
 
 typedef struct obatch {

@@ -21,6 +21,16 @@ typedef struct evpipe evpipe;
  * src belongs to the reader until evpipe_stop.  Returns 0, or -1 when no
  * thread can be started (use evsrc_next instead). */
 int evpipe_start(evpipe **out, evsrc *src, const inc_policy *policy);
+/* One pass (evsrc_one_pass): the reader thread runs pass 1 itself
+ * (evsrc_create over paths, with ctx->accepted) and hands over each event
+ * as soon as it is accepted, and each message pass 1 gives at its place
+ * among them: evpipe_next passes it to ctx->diag on the calling thread, so
+ * the messages come in the same order whatever the threads.  ctx, ro and
+ * paths are borrowed until evpipe_stop, which adds pass 1's counts to
+ * ctx->stats and puts its message (if any) in ctx->errmsg.  Returns 0 or
+ * -1 (no thread). */
+int evpipe_start_checking(evpipe **out, input_ctx *ctx, const roster *ro,
+			  const char *const *paths, size_t n_paths);
 /* Like evsrc_next: 1 and *out (valid until the next call), 0 at the end,
  * or the negative code evsrc_next returned (its message is where
  * evsrc_next puts it, readable after evpipe_stop). */

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_RECS 512
+#define BATCH_RECS 2048
 #define RING 4
 #define NO_TEXT SIZE_MAX
 

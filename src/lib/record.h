@@ -49,6 +49,11 @@ typedef struct rec_ops {
 		       uint64_t line, rec *out);
 	const char *(*errmsg)(const rec_reader *r);
 	void (*close)(rec_reader *r);
+	/* optional (NULL: the format cannot tell): see rec_scan_keys */
+	int (*scan_keys)(rec_reader *r, unsigned part, unsigned n_parts,
+			 size_t col_a, size_t col_b,
+			 int (*fn)(void *ud, const rec_field *a, const rec_field *b),
+			 void *ud);
 } rec_ops;
 
 /* The part every format shares; each reader embeds it first. */
@@ -115,6 +120,27 @@ static inline int rec_read_at(rec_reader *r, uint64_t offset, uint32_t len,
 static inline const char *rec_errmsg(const rec_reader *r)
 {
 	return r->ops->errmsg(r);
+}
+
+/* A quick look at two columns of the data records, without checking or
+ * converting anything: fn(ud, a, b) for each non-empty line, in file order,
+ * with the raw text of columns col_a and col_b (absent: not present; no
+ * line-end bytes).  fn returns non-zero to stop.  The file is cut in
+ * n_parts parts of about the same size; this call sees the lines that
+ * begin in part `part` (0-based), so the parts can be looked at on
+ * separate threads.  Returns 1 when every line of the part was seen, 0
+ * when fn stopped, -1 when the reader cannot tell cheaply (a JSON Lines
+ * file, a CSV file with a quote in it, a read error): then nothing can be
+ * concluded from the lines fn saw. */
+static inline int rec_scan_keys(rec_reader *r, unsigned part, unsigned n_parts,
+				size_t col_a, size_t col_b,
+				int (*fn)(void *ud, const rec_field *a,
+					  const rec_field *b),
+				void *ud)
+{
+	if (r->ops->scan_keys == NULL)
+		return -1;
+	return r->ops->scan_keys(r, part, n_parts, col_a, col_b, fn, ud);
 }
 
 /* true when column c can have values in this file. */

@@ -52,6 +52,10 @@ struct inc_run {
 	void *sink_ud;
 	audit_run *audit; /* recorded (or replayed) in an audit database */
 	outq *outq;	  /* the sink thread, during execute (outq.h) */
+	/* during execute: the evaluator, the events taken so far and how
+	 * many are expected (for opts.progress) */
+	evaluator *ev;
+	uint64_t n_done, n_expected;
 	fx_rates *rates;  /* --rates, or NULL */
 	currency_total totals[MAX_TOTALS];
 	size_t n_totals;
@@ -419,14 +423,119 @@ static int cmp_kinds(const void *a, const void *b)
 	return strcmp(((const kind_count *)a)->name, ((const kind_count *)b)->name);
 }
 
+/* One accepted event, evaluated (in (date, id) order). */
+static int take_event(inc_run *r, const event *e)
+{
+	char *err = NULL;
+	int rc;
+
+	if (r->audit && (rc = audit_status(r, audit_run_event(r->audit, e))) != 0)
+		return rc;
+	if ((rc = eval_event(r->ev, e, &err)) != 0) {
+		take_err(r, &err);
+		return rc;
+	}
+	if (r->opts.progress && (++r->n_done & 0xffff) == 0)
+		r->opts.progress(r->opts.progress_ud, r->n_done, r->n_expected);
+	return 0;
+}
+
+/* input_ctx.accepted of one pass on this thread. */
+static int take_accepted(void *ud, const event *e)
+{
+	return take_event(ud, e);
+}
+
+/* The events from pipe (or from src on this thread), evaluated. */
+static int take_all(inc_run *r, evsrc *src, evpipe *pipe)
+{
+	for (;;) {
+		const event *e = NULL;
+		int rc = pipe ? evpipe_next(pipe, &e) : evsrc_next(src, &e);
+
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return rc; /* the message is the reader's */
+		if ((rc = take_event(r, e)) != 0)
+			return rc;
+	}
+}
+
+/* Pass 1 on its own (two passes): every line checked before anything is
+ * evaluated; the files are read again by evsrc_next. */
+static int check_events(inc_run *r, evsrc **src)
+{
+	int rc;
+
+	/* pass 1 splits the records on a second thread, like pass 2 */
+	r->ictx.read_ahead = r->opts.threads != 1;
+	rc = evsrc_create(src, &r->ictx, &r->roster,
+			  (const char *const *)r->event_paths, r->n_event_paths);
+	if (rc)
+		return load_status(r, rc);
+	if (r->opts.strict && (r->stats.events_rejected || r->stats.people_rejected ||
+			       r->stats.quotas_rejected || r->stats.rates_rejected)) {
+		char buf[200];
+		snprintf(buf, sizeof buf,
+			 "--strict: %llu input line(s) rejected; nothing was computed",
+			 (unsigned long long)(r->stats.events_rejected + r->stats.people_rejected +
+					      r->stats.quotas_rejected + r->stats.rates_rejected));
+		set_err(r, buf);
+		return INC_EREJECTED;
+	}
+	if (r->audit && (rc = audit_status(r, audit_run_start(r->audit, &r->roster))) != 0)
+		return rc;
+	r->n_expected = r->stats.events_accepted;
+	return 0;
+}
+
+/* One pass (evsrc_one_pass): pass 1 hands each event to the evaluator as
+ * it accepts it, on a reader thread (evpipe_start_checking) or, with one
+ * thread or few events, on this one.  The events, the decisions and the
+ * messages come in the same order as with two passes' pass 2; only pass
+ * 1's messages are no longer all before the evaluation's. */
+static int run_one_pass(inc_run *r)
+{
+	const char *const *paths = (const char *const *)r->event_paths;
+	evsrc *src = NULL;
+	evpipe *pipe = NULL;
+	int rc;
+
+	if (r->opts.threads != 1 && r->n_expected >= PIPE_MIN_EVENTS) {
+		r->ictx.read_ahead = true;
+		if (evpipe_start_checking(&pipe, &r->ictx, &r->roster, paths,
+					  r->n_event_paths) != 0)
+			pipe = NULL;
+	}
+	if (pipe) {
+		if (r->sink && outq_start(&r->outq, deliver_item, r) != 0)
+			r->outq = NULL;
+		rc = take_all(r, NULL, pipe);
+		evpipe_stop(pipe); /* pass 1's counts and message */
+		if (rc < 0 && r->errmsg == NULL)
+			load_status(r, rc);
+		return rc;
+	}
+	r->ictx.read_ahead = false;
+	r->ictx.accepted = take_accepted;
+	r->ictx.accepted_ud = r;
+	rc = evsrc_create(&src, &r->ictx, &r->roster, paths, r->n_event_paths);
+	r->ictx.accepted = NULL;
+	r->ictx.accepted_ud = NULL;
+	evsrc_destroy(src);
+	if (rc && r->errmsg == NULL)
+		load_status(r, rc);
+	return rc;
+}
+
 int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 {
 	evsrc *src = NULL;
 	evpipe *pipe = NULL;
-	evaluator *ev = NULL;
 	char *err = NULL;
-	uint64_t n_done = 0;
 	state_ids *known = NULL;
+	bool one_pass;
 	int rc;
 
 	if (r->executed) {
@@ -453,26 +562,16 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		r->ictx.known_id = state_ids_find;
 		r->ictx.known_ud = known;
 	}
-	/* pass 1 splits the records on a second thread, like pass 2 */
-	r->ictx.read_ahead = r->opts.threads != 1;
-	rc = evsrc_create(&src, &r->ictx, &r->roster,
-			  (const char *const *)r->event_paths, r->n_event_paths);
-	if (rc) {
-		load_status(r, rc);
-		goto done;
-	}
-	if (r->opts.strict && (r->stats.events_rejected || r->stats.people_rejected ||
-			       r->stats.quotas_rejected || r->stats.rates_rejected)) {
-		char buf[200];
-		snprintf(buf, sizeof buf,
-			 "--strict: %llu input line(s) rejected; nothing was computed",
-			 (unsigned long long)(r->stats.events_rejected + r->stats.people_rejected +
-					      r->stats.quotas_rejected + r->stats.rates_rejected));
-		set_err(r, buf);
-		rc = INC_EREJECTED;
-		goto done;
-	}
-	if (r->audit && (rc = audit_status(r, audit_run_start(r->audit, &r->roster))) != 0)
+	/* each line read once when nothing has to be settled after all of
+	 * them were read (evsrc_one_pass); --strict must see every line
+	 * before computing anything, and the audit record begins with the
+	 * counts of pass 1 */
+	r->ictx.read_ahead = r->opts.threads != 1; /* (its quick look too) */
+	one_pass = !r->opts.strict && !r->audit &&
+		   evsrc_one_pass(&r->ictx, (const char *const *)r->event_paths,
+				  r->n_event_paths, &r->n_expected);
+	r->stats.event_passes = one_pass ? 1 : 2;
+	if (!one_pass && (rc = check_events(r, &src)) != 0)
 		goto done;
 
 	eval_config cfg = {
@@ -495,18 +594,18 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		.totals = r->opts.period_figures ? figures : NULL,
 		.totals_ud = r,
 	};
-	rc = eval_create(&ev, &cfg, &err);
+	rc = eval_create(&r->ev, &cfg, &err);
 	if (rc) {
 		take_err(r, &err);
 		goto done;
 	}
 	/* the carried state of an earlier run (state.c) */
-	if (r->opts.state_in && (rc = state_load(ev, r->opts.state_in, &err)) != 0) {
+	if (r->opts.state_in && (rc = state_load(r->ev, r->opts.state_in, &err)) != 0) {
 		take_err(r, &err);
 		goto done;
 	}
 	int32_t closed;
-	if (r->opts.state_in && r->has_period && state_last_closed(ev, &closed) &&
+	if (r->opts.state_in && r->has_period && state_last_closed(r->ev, &closed) &&
 	    r->period <= closed) {
 		char buf[256], a[16], b[16];
 		period_format(a, r->policy->versions[0].period, r->period);
@@ -519,39 +618,32 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		rc = INC_EINPUT;
 		goto done;
 	}
-	/* reading on a second thread pays from a few thousand events on
-	 * (pipeline.h); without a thread the run reads in this one */
-	if (r->opts.threads != 1 && r->stats.events_accepted >= PIPE_MIN_EVENTS &&
-	    evpipe_start(&pipe, src, r->policy) != 0)
-		pipe = NULL;
-	/* and writing the decisions out on a third (not with an audit
-	 * record, which keeps its own writer) */
-	if (pipe && !r->audit && r->sink && outq_start(&r->outq, deliver_item, r) != 0)
-		r->outq = NULL;
-	for (;;) {
-		const event *e = NULL;
-		rc = pipe ? evpipe_next(pipe, &e) : evsrc_next(src, &e);
-		if (rc == 0)
-			break;
-		if (rc < 0) {
+	if (one_pass) {
+		if ((rc = run_one_pass(r)) != 0)
+			goto done;
+	} else {
+		/* reading on a second thread pays from a few thousand events on
+		 * (pipeline.h); without a thread the run reads in this one */
+		if (r->opts.threads != 1 && r->n_expected >= PIPE_MIN_EVENTS &&
+		    evpipe_start(&pipe, src, r->policy) != 0)
+			pipe = NULL;
+		/* and writing the decisions out on a third (not with an audit
+		 * record, which keeps its own writer) */
+		if (pipe && !r->audit && r->sink &&
+		    outq_start(&r->outq, deliver_item, r) != 0)
+			r->outq = NULL;
+		rc = take_all(r, src, pipe);
+		if (rc < 0 && r->errmsg == NULL) {
 			evpipe_stop(pipe); /* the message is the reader's */
 			pipe = NULL;
 			load_status(r, rc);
-			goto done;
 		}
-		if (r->audit && (rc = audit_status(r, audit_run_event(r->audit, e))) != 0)
+		if (rc)
 			goto done;
-		rc = eval_event(ev, e, &err);
-		if (rc) {
-			take_err(r, &err);
-			goto done;
-		}
-		if (r->opts.progress && (++n_done & 0xffff) == 0)
-			r->opts.progress(r->opts.progress_ud, n_done, r->stats.events_accepted);
 	}
-	if (r->opts.progress && n_done > 0xffff)
-		r->opts.progress(r->opts.progress_ud, n_done, n_done);
-	rc = eval_finish(ev, &err);
+	if (r->opts.progress && r->n_done > 0xffff)
+		r->opts.progress(r->opts.progress_ud, r->n_done, r->n_done);
+	rc = eval_finish(r->ev, &err);
 	if (rc) {
 		take_err(r, &err);
 		goto done;
@@ -577,7 +669,7 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 		}
 	}
 	/* the state for the next run, once everything else succeeded */
-	if (r->opts.state_out && (rc = state_save(ev, r->opts.state_out, &err)) != 0) {
+	if (r->opts.state_out && (rc = state_save(r->ev, r->opts.state_out, &err)) != 0) {
 		take_err(r, &err);
 		goto done;
 	}
@@ -594,7 +686,8 @@ done:
 	r->outq = NULL;
 	evpipe_stop(pipe); /* before the source it reads */
 	free(err);
-	eval_destroy(ev);
+	eval_destroy(r->ev);
+	r->ev = NULL;
 	evsrc_destroy(src);
 	r->ictx.known_id = NULL;
 	r->ictx.known_ud = NULL;

@@ -41,7 +41,13 @@
  * that already holds the same run once: after each run the database must
  * verify and hold the new run whole, or not at all.
  *
- * Usage: test_oom [--audit] [--threads T] [--quick] [--step K]
+ * With --one-pass, the run is the peer benchmark's reference policy
+ * (bench/reference/declarative, no refs) over 5,000 generated events in
+ * date and id order in one CSV file: the run's one pass (evsrc_one_pass),
+ * where pass 1 hands each event to the evaluator as it accepts it; with
+ * --threads 0 it runs on the reader thread (evpipe_start_checking).
+ *
+ * Usage: test_oom [--audit] [--one-pass] [--threads T] [--quick] [--step K]
  *                 [--sticky-step K2]
  *   --quick: every 7th N only, for a fast look; --step K: every Kth N;
  *   --sticky-step K2: the pass where every allocation from N on fails
@@ -194,12 +200,32 @@ static size_t live_find(uintptr_t p)
 	return i;
 }
 
+/* The table is shared by every thread of the run (the reader of one
+ * pass, the output thread, the audit writer): a spin lock around each
+ * change (a mutex could allocate). */
+static volatile bool live_busy;
+
+static void live_lock(void)
+{
+	while (__atomic_test_and_set(&live_busy, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void live_unlock(void) { __atomic_clear(&live_busy, __ATOMIC_RELEASE); }
+
+static void live_add_locked(uintptr_t p);
+
 static void live_add(void *ptr)
 {
-	uintptr_t p = (uintptr_t)ptr;
-
 	if (!ptr)
 		return;
+	live_lock();
+	live_add_locked((uintptr_t)ptr);
+	live_unlock();
+}
+
+static void live_add_locked(uintptr_t p)
+{
 	if ((live.used + 1) * 2 > live.cap) {
 		size_t old = live.cap;
 		uintptr_t *os = live.slot;
@@ -227,13 +253,17 @@ static void live_del(void *ptr)
 {
 	uintptr_t p = (uintptr_t)ptr;
 
-	if (!ptr || !live.cap)
+	if (!ptr)
 		return;
-	size_t i = live_find(p);
-	if (live.slot[i] == p) {
-		live.slot[i] = 1; /* deleted: keeps probe chains intact */
-		live.live--;
+	live_lock();
+	if (live.cap) {
+		size_t i = live_find(p);
+		if (live.slot[i] == p) {
+			live.slot[i] = 1; /* deleted: keeps probe chains intact */
+			live.live--;
+		}
 	}
+	live_unlock();
 }
 
 OOM_EXPORT void *malloc(size_t n)
@@ -464,6 +494,30 @@ static const char *audit_db;
  * its own thread as in the CLI (N then depends on scheduling, but every
  * run must still end cleanly). */
 static int run_threads = 1;
+/* --one-pass: the files of the run (see the top) */
+static bool one_pass;
+static char one_pass_events[512];
+
+#define ONE_PASS_EVENTS 5000
+
+/* Writes the --one-pass events (unarmed: the harness's own I/O). */
+static void write_one_pass_events(const char *dir)
+{
+	static const char *const region[] = {"EMEA", "APAC", "AMER"};
+	static const char *const family[] = {"SW-ENT", "SW-SMB", "HW", "SVC"};
+	FILE *f;
+
+	snprintf(one_pass_events, sizeof one_pass_events, "%s/events.csv", dir);
+	if (!(f = fopen(one_pass_events, "w")))
+		abort();
+	fputs("id,date,rep,region,sku,type,amount\n", f);
+	for (int i = 1; i <= ONE_PASS_EVENTS; i++)
+		fprintf(f, "%d,2026-01-%02d,r%04d,%s,%s-%03d,%s,%d.%02d\n", i,
+			1 + (i - 1) / 200, 1 + i * 7 % 500, region[i % 3], family[i % 4],
+			i % 1000, i % 10 ? "deal_closed" : "refund", i * 37 % 100000, i % 100);
+	if (fclose(f) != 0)
+		abort();
+}
 
 static void run_all(outcome *o)
 {
@@ -482,7 +536,9 @@ static void run_all(outcome *o)
 		}
 	}
 	o->step = "load";
-	o->rc = inc_policy_load(&p, FIX "policy.yaml", on_diag, &o->diag, &err);
+	o->rc = inc_policy_load(&p,
+				one_pass ? SRCDIR "/bench/reference/declarative" : FIX "policy.yaml",
+				on_diag, &o->diag, &err);
 	if (o->rc) {
 		snprintf(o->msg, sizeof o->msg, "%s", err ? err : "");
 		goto done;
@@ -503,15 +559,23 @@ static void run_all(outcome *o)
 			goto done;
 	}
 	o->step = "people";
-	if ((o->rc = inc_run_add_people(r, FIX "people.csv")))
-		goto done;
-	o->step = "quotas";
-	if ((o->rc = inc_run_add_quotas(r, FIX "quotas.csv")))
-		goto done;
-	o->step = "events";
-	if ((o->rc = inc_run_add_events(r, FIX "events.csv")) ||
-	    (o->rc = inc_run_add_events(r, FIX "events.jsonl")))
-		goto done;
+	if (one_pass) {
+		if ((o->rc = inc_run_add_people(r, SRCDIR "/bench/reference/people.csv")))
+			goto done;
+		o->step = "events";
+		if ((o->rc = inc_run_add_events(r, one_pass_events)))
+			goto done;
+	} else {
+		if ((o->rc = inc_run_add_people(r, FIX "people.csv")))
+			goto done;
+		o->step = "quotas";
+		if ((o->rc = inc_run_add_quotas(r, FIX "quotas.csv")))
+			goto done;
+		o->step = "events";
+		if ((o->rc = inc_run_add_events(r, FIX "events.csv")) ||
+		    (o->rc = inc_run_add_events(r, FIX "events.jsonl")))
+			goto done;
+	}
 	o->step = "execute";
 	if ((o->rc = inc_run_execute(r, sink, &o->out)))
 		goto done;
@@ -626,6 +690,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--audit") == 0)
 			audit_db = work_db;
+		else if (strcmp(argv[i], "--one-pass") == 0)
+			one_pass = true;
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			run_threads = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--quick") == 0)
@@ -656,6 +722,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "json_tokener_parse_ex not found\n");
 		return 1;
 	}
+	if (one_pass) {
+		char dir[] = "/tmp/incentive-oom-XXXXXX";
+		if (!mkdtemp(dir))
+			abort();
+		write_one_pass_events(dir);
+	}
 	if (audit_db) {
 		/* a database that already holds the fixture's run once */
 		char dir[] = "/tmp/incentive-oom-XXXXXX";
@@ -685,6 +757,14 @@ int main(int argc, char **argv)
 	if (strcmp(ref.step, "done") != 0 || ref.diag.errors) {
 		fprintf(stderr, "the fixture does not run: %s %d %s %s\n",
 			ref.step, ref.rc, ref.msg, ref.diag.first);
+		return 1;
+	}
+	/* the sweep covers the reading it was meant to */
+	if (ref.stats.event_passes != (one_pass ? 1u : 2u) ||
+	    (one_pass && ref.stats.events_accepted != ONE_PASS_EVENTS)) {
+		fprintf(stderr, "the run read its events in %llu pass(es), %llu accepted\n",
+			(unsigned long long)ref.stats.event_passes,
+			(unsigned long long)ref.stats.events_accepted);
 		return 1;
 	}
 	/* the reference decisions stay (one block, in the plain build) */
@@ -733,7 +813,11 @@ int main(int argc, char **argv)
 			if (o.out.oom)
 				abort(); /* the harness's spool never fails */
 			if (strcmp(o.step, "done") == 0) {
-				/* absorbed: everything must be as without it */
+				/* absorbed: everything must be as without it
+				 * (--one-pass: a quick look that could not
+				 * allocate leaves the run to two passes) */
+				if (one_pass && o.stats.event_passes == 2)
+					o.stats.event_passes = 1;
 				if (o.out.len != ref.out.len ||
 				    memcmp(o.out.buf, ref.out.buf, o.out.len) ||
 				    memcmp(&o.stats, &ref.stats,
@@ -823,6 +907,11 @@ int main(int argc, char **argv)
 		}
 		*slash = '\0';
 		rmdir(base_db);
+	}
+	if (one_pass) {
+		unlink(one_pass_events);
+		*strrchr(one_pass_events, '/') = '\0';
+		rmdir(one_pass_events);
 	}
 	printf("%lu runs: %lu absorbed the failure, %lu failed cleanly, %lu "
 	       "problem(s)\n",
