@@ -1418,10 +1418,8 @@ int cc_event(cc_state *c, const event *ev)
 	const policy_version *v = ev->version;
 	int rc = 0;
 
-	for (size_t i = 0; i < v->n_rules && rc == 0; i++) {
-		const rule *r = &v->rules[i];
-		if (r->on_type < 0 || &v->types[r->on_type] != ev->type)
-			continue;
+	for (size_t i = 0; i < ev->type->n_rules && rc == 0; i++) {
+		const rule *r = &v->rules[ev->type->rules[i]];
 		if (r->duty) {
 			rc = record_report(c, r, ev);
 		} else if (r->discipline) {

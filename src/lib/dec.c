@@ -169,12 +169,6 @@ static bool mode_ok(dec_rounding mode)
 	       mode == DEC_DOWN || mode == DEC_FLOOR;
 }
 
-dec dec_from_int(int64_t v)
-{
-	dec d = {v, 0};
-	return d;
-}
-
 /* The common input ("12500.10": at most 18 digits, no sign or '%'),
  * read in one pass into 64 bits: about a third of the general parse,
  * which the rest of the forms (and this one past 18 digits) go through.

@@ -44,7 +44,7 @@ typedef struct dec {
  * DEC_EOVERFLOW. */
 int dec_parse(dec *out, const char *s, size_t n, bool allow_percent);
 
-dec dec_from_int(int64_t v);
+static inline dec dec_from_int(int64_t v) { dec d = {v, 0}; return d; }
 static inline dec dec_zero(void) { dec d = {0, 0}; return d; }
 
 int dec_add(dec *out, dec a, dec b);

@@ -67,6 +67,11 @@ typedef struct event_type {
 	int split_field;  /* FT_SPLIT field, or -1 */
 	bool negative;	  /* `sign: negative`: money fields are read negated */
 	src_loc loc;
+	/* the indexes of the version's rules with `on:` this type, in policy
+	 * order (so that each event looks at its own rules only: ~150
+	 * instructions an event on the peer benchmark's policy) */
+	uint32_t *rules;
+	size_t n_rules;
 } event_type;
 
 typedef enum cond_subject {

@@ -1643,6 +1643,23 @@ void pl_compile_rules(ploader *L, policy_version *v, const ynode *node)
 		pl_link_conduct_rules(L, v);
 	if (!L->oom)
 		pl_link_plan_rules(L, v);
+	/* each type's rules */
+	for (size_t t = 0; t < v->n_types && !L->oom; t++) {
+		event_type *ty = &v->types[t];
+		for (size_t i = 0; i < v->n_rules; i++)
+			ty->n_rules += v->rules[i].on_type == (int)t;
+		if (ty->n_rules == 0)
+			continue;
+		ty->rules = pl_array(L, ty->n_rules, sizeof *ty->rules);
+		if (!ty->rules) {
+			L->oom = true;
+			break;
+		}
+		ty->n_rules = 0;
+		for (size_t i = 0; i < v->n_rules; i++)
+			if (v->rules[i].on_type == (int)t)
+				ty->rules[ty->n_rules++] = (uint32_t)i;
+	}
 done:
 	strmap_finish(&ids.ix);
 	free(ids.ids);
