@@ -527,19 +527,21 @@ static int table_row(out_writer *w, const char *const cols[N_COLS])
 int out_decision(void *ud, const inc_decision *d)
 {
 	out_writer *w = ud;
+
+	if (w->failed)
+		return -1;
+	if (w->fmt == FMT_PEERS) {
+		if (peers_decision(w, d) != 0)
+			w->failed = true;
+		return w->failed ? -1 : 0;
+	}
 	const char *cols[N_COLS] = {
 		d->id, d->period, d->person, d->kind, d->amount ? d->amount : "",
 		d->currency ? d->currency : "", d->rule, d->events, d->reason,
 		d->version ? d->version : "",
 	};
-
-	if (w->failed)
-		return -1;
 	if (w->fmt == FMT_TABLE) {
 		if (table_row(w, cols) != 0)
-			w->failed = true;
-	} else if (w->fmt == FMT_PEERS) {
-		if (peers_decision(w, d) != 0)
 			w->failed = true;
 	} else if (w->fmt == FMT_CSV) {
 		for (size_t i = 0; i < N_COLS; i++) {

@@ -381,16 +381,18 @@ static inline bool add_field(csv_reader *r, size_t k, const char *s, size_t len)
 	return true;
 }
 
-/* Bytes of w equal to ',' have their high bit set in the result (exact:
+/* Bytes of w equal to c have their high bit set in the result (exact:
  * no carry crosses bytes). */
-static inline uint64_t comma_bits(uint64_t w)
+static inline uint64_t eq_bits(uint64_t w, unsigned char c)
 {
 	const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
-	uint64_t x = w ^ (ONES * ','), t;
+	uint64_t x = w ^ (ONES * c), t;
 
 	t = (x & low7) + low7;
 	return ~(t | x | low7);
 }
+
+static inline uint64_t comma_bits(uint64_t w) { return eq_bits(w, ','); }
 
 /* Splits a record without quotes on ','.  Records have many short (often
  * empty) fields, so eight bytes are looked at a time rather than one
@@ -761,27 +763,49 @@ static void csv_rec_close(rec_reader *base)
 	free(c);
 }
 
-/* Fields ha and hb of the line [p, e), which has no quote: bytes between
- * commas. */
-static void line_fields(const char *p, const char *e, int ha, int hb,
-			rec_field *a, rec_field *b)
+/* The first ',' or '\n' at or after p, or e: eight bytes at a time (the
+ * quick look's fields are short; a memchr call each cost more). */
+static const char *next_sep(const char *p, const char *e)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; e - p >= 8; p += 8) {
+		uint64_t w, m;
+
+		memcpy(&w, p, 8);
+		if ((m = eq_bits(w, ',') | eq_bits(w, '\n')) != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+#endif
+	while (p < e && *p != ',' && *p != '\n')
+		p++;
+	return p;
+}
+
+/* Fields ha and hb of the line at p (no quote in it; e: the end of the
+ * mapped bytes), as find_record and split would cut them.  Returns where
+ * the fields looked at end. */
+static const char *line_fields(const char *p, const char *e, int ha, int hb,
+			       rec_field *a, rec_field *b)
 {
 	int last = ha > hb ? ha : hb;
 
 	*a = *b = (rec_field){.s = empty_str, .len = 0, .present = false};
 	for (int k = 0; k <= last; k++) {
-		const char *f = p;
+		const char *f = p, *fe;
 
-		while (p < e && *p != ',')
-			p++;
+		p = next_sep(p, e);
+		fe = p;
+		if (fe > f && (fe == e || *fe == '\n') && fe[-1] == '\r')
+			fe--; /* the line's last field: not its CR */
 		if (k == ha)
-			*a = (rec_field){.s = f, .len = (uint32_t)(p - f), .present = true};
+			*a = (rec_field){.s = f, .len = (uint32_t)(fe - f), .present = true};
 		if (k == hb)
-			*b = (rec_field){.s = f, .len = (uint32_t)(p - f), .present = true};
-		if (p == e)
+			*b = (rec_field){.s = f, .len = (uint32_t)(fe - f), .present = true};
+		if (p == e || *p == '\n')
 			break;
 		p++;
 	}
+	return p;
 }
 
 /* rec_scan_keys over the file mapped a window at a time (MAP_POPULATE:
@@ -830,21 +854,18 @@ static int csv_rec_scan_keys(rec_reader *base, unsigned part, unsigned n_parts,
 		if (memchr(p, '"', (size_t)(e - p)) != NULL)
 			ret = -1;
 		while (ret == -2 && p < e && (uint64_t)(p - m) + from <= end) {
-			const char *nl = memchr(p, '\n', (size_t)(e - p));
-			const char *le = nl ? nl : e;
+			const char *q = p, *nl;
 			rec_field a, b;
 
+			if (!skip && *p != '\n' && !(*p == '\r' && p + 1 < e && p[1] == '\n'))
+				q = line_fields(p, e, ha, hb, &a, &b);
+			nl = q < e && *q == '\n' ? q : memchr(q, '\n', (size_t)(e - q));
 			if (nl == NULL && !last)
 				break; /* it goes on in the next window */
-			if (le > p && le[-1] == '\r')
-				le--;
-			if (skip) {
+			if (skip)
 				skip = false;
-			} else if (le > p) {
-				line_fields(p, le, ha, hb, &a, &b);
-				if (fn(ud, &a, &b) != 0)
-					ret = 0;
-			}
+			else if (q != p && fn(ud, &a, &b) != 0)
+				ret = 0;
 			p = nl ? nl + 1 : e;
 		}
 		if (ret == -2 && p == m + (at - from) && p < e)

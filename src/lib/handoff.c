@@ -1,6 +1,28 @@
 /* handoff.c: see handoff.h. */
 #include "handoff.h"
 
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define HANDOFF_NICE 3
+
+static void *helper_main(void *arg)
+{
+	handoff *h = arg;
+	id_t self = (id_t)syscall(SYS_gettid);
+	int nice;
+
+	/* relative to the creator's (inherited), never above it; a failure
+	 * leaves the priority as it was */
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, self);
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, self, nice + HANDOFF_NICE);
+	return h->fn(h->arg);
+}
+
 int handoff_start(handoff *h, void *(*fn)(void *), void *arg)
 {
 	if (pthread_mutex_init(&h->mu, NULL) != 0)
@@ -9,7 +31,9 @@ int handoff_start(handoff *h, void *(*fn)(void *), void *arg)
 		goto no_filled;
 	if (pthread_cond_init(&h->emptied, NULL) != 0)
 		goto no_emptied;
-	if (pthread_create(&h->thread, NULL, fn, arg) != 0)
+	h->fn = fn;
+	h->arg = arg;
+	if (pthread_create(&h->thread, NULL, helper_main, h) != 0)
 		goto no_thread;
 	return 0;
 no_thread:

@@ -13,10 +13,16 @@ typedef struct handoff {
 	pthread_cond_t filled;	/* a batch was handed to the consumer */
 	pthread_cond_t emptied; /* a batch was given back to the producer */
 	pthread_t thread;
+	void *(*fn)(void *); /* the helper's work, started by handoff_start */
+	void *arg;
 } handoff;
 
-/* Initialises h and starts fn(arg) on a new thread.  Returns 0, or -1 with
- * nothing left to destroy. */
+/* Initialises h and starts fn(arg) on a new thread, a helper of the calling
+ * thread: it runs at a slightly lower priority (nice +HANDOFF_NICE, for this
+ * thread only), so that when the three threads of a run want the two
+ * cores the evaluating thread, which the others wait for, keeps one
+ * (bench/README.md, "One pass": 3-4% of a 1M-event run's wall time).
+ * Returns 0, or -1 with nothing left to destroy. */
 int handoff_start(handoff *h, void *(*fn)(void *), void *arg);
 /* Joins the thread (the caller has told it to stop) and destroys h. */
 void handoff_join(handoff *h);
