@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* (2048 records, were 512: fewer wake-ups, see outq.c) */
 #define BATCH_RECS 2048
 #define RING 4
 #define NO_TEXT SIZE_MAX
