@@ -20,6 +20,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "record.h"
 #include "util.h"
@@ -763,49 +766,30 @@ static void csv_rec_close(rec_reader *base)
 	free(c);
 }
 
-/* The first ',' or '\n' at or after p, or e: eight bytes at a time (the
- * quick look's fields are short; a memchr call each cost more). */
-static const char *next_sep(const char *p, const char *e)
+/* The 64 bytes at p: bit i of *nl set when p[i] is '\n', of *cm when ',',
+ * of *qt when '"'. */
+static inline void masks64(const char *p, uint64_t *nl, uint64_t *cm, uint64_t *qt)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	for (; e - p >= 8; p += 8) {
-		uint64_t w, m;
-
-		memcpy(&w, p, 8);
-		if ((m = eq_bits(w, ',') | eq_bits(w, '\n')) != 0)
-			return p + (__builtin_ctzll(m) >> 3);
+#if defined(__SSE2__)
+	const __m128i n = _mm_set1_epi8('\n'), c = _mm_set1_epi8(','), q = _mm_set1_epi8('"');
+	const __m128i *v = (const __m128i *)(const void *)p;
+	__m128i x0 = _mm_loadu_si128(v), x1 = _mm_loadu_si128(v + 1),
+		x2 = _mm_loadu_si128(v + 2), x3 = _mm_loadu_si128(v + 3);
+#define MASK(x, k) ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, k)))
+#define MASK4(k) (MASK(x0, k) | MASK(x1, k) << 16 | MASK(x2, k) << 32 | MASK(x3, k) << 48)
+	*nl = MASK4(n);
+	*cm = MASK4(c);
+	*qt = MASK4(q);
+#undef MASK4
+#undef MASK
+#else
+	*nl = *cm = *qt = 0;
+	for (int i = 0; i < 64; i++) {
+		*nl |= (uint64_t)(p[i] == '\n') << i;
+		*cm |= (uint64_t)(p[i] == ',') << i;
+		*qt |= (uint64_t)(p[i] == '"') << i;
 	}
 #endif
-	while (p < e && *p != ',' && *p != '\n')
-		p++;
-	return p;
-}
-
-/* Fields ha and hb of the line at p (no quote in it; e: the end of the
- * mapped bytes), as find_record and split would cut them.  Returns where
- * the fields looked at end. */
-static const char *line_fields(const char *p, const char *e, int ha, int hb,
-			       rec_field *a, rec_field *b)
-{
-	int last = ha > hb ? ha : hb;
-
-	*a = *b = (rec_field){.s = empty_str, .len = 0, .present = false};
-	for (int k = 0; k <= last; k++) {
-		const char *f = p, *fe;
-
-		p = next_sep(p, e);
-		fe = p;
-		if (fe > f && (fe == e || *fe == '\n') && fe[-1] == '\r')
-			fe--; /* the line's last field: not its CR */
-		if (k == ha)
-			*a = (rec_field){.s = f, .len = (uint32_t)(fe - f), .present = true};
-		if (k == hb)
-			*b = (rec_field){.s = f, .len = (uint32_t)(fe - f), .present = true};
-		if (p == e || *p == '\n')
-			break;
-		p++;
-	}
-	return p;
 }
 
 /* rec_scan_keys over the file mapped a window at a time (MAP_POPULATE:
@@ -813,13 +797,117 @@ static const char *line_fields(const char *p, const char *e, int ha, int hb,
  * the whole file, counts in the process's memory; reading into a buffer
  * instead cost ~20 ms more per million lines, the copy).  Without a quote
  * every '\n' ends a record and every ',' ends a field, as find_record and
- * split would find them; a window with a quote leaves the file to the full
- * reader (-1).
+ * split would find them; a quote leaves the file to the full reader (-1).
  *
  * Part k holds the lines that begin after the first '\n' at or after
  * byte cut(k) - 1 (part 0: after the header line), up to those of part
  * k + 1. */
 #define SCAN_WINDOW ((size_t)4 << 20)
+
+/* What the quick look walks with. */
+typedef struct scan {
+	int ha, hb, last; /* the two columns' places in the header; the larger */
+	int (*fn)(void *ud, const rec_field *a, const rec_field *b);
+	void *ud;
+	uint64_t end; /* lines that begin after this offset are the next part's */
+	bool skip;    /* the first line (the header, or the part before's) */
+} scan;
+
+/* One field of a line, its end at fe (a CR before a line end is not
+ * part of it). */
+static rec_field field_at(const char *f, const char *fe, bool at_eol)
+{
+	if (at_eol && fe > f && fe[-1] == '\r')
+		fe--;
+	return (rec_field){.s = f, .len = (uint32_t)(fe - f), .present = true};
+}
+
+/* The lines of [p, e) (the window mapped at m, file offset from), 64
+ * bytes at a time: a mask of the block's '\n' and one of its ',', then
+ * only the separators up to the last column wanted and the line's end
+ * are visited (~3 a line instead of every byte; the quick look went from
+ * ~380 to ~150 instructions a line, about 18 -> 7 ms for 1M lines).
+ * Returns -2 (go on: *next is where the next window begins; it is e when
+ * the part ended), 0 (fn stopped) or -1 (a quote). */
+static int scan_lines(scan *sc, const char *m, uint64_t from, const char *p, const char *e,
+		      bool file_end, const char **next)
+{
+	const char *ls = p, *fs = p; /* the line's start, the field's */
+	rec_field a = {0}, b = {0};
+	int k = 0;
+	bool fields_done = sc->skip || sc->last < 0;
+
+	for (const char *blk = p; blk < e; blk += 64) {
+		char tmp[64];
+		const char *bp = blk;
+		uint64_t nl, cm, qt, seps;
+
+		if ((uint64_t)(ls - m) + from > sc->end) {
+			*next = e; /* the next part's line */
+			return -2;
+		}
+		if (e - blk < 64) {
+			memset(tmp, 0, sizeof tmp);
+			memcpy(tmp, blk, (size_t)(e - blk));
+			bp = tmp;
+		}
+		masks64(bp, &nl, &cm, &qt);
+		if (qt)
+			return -1; /* a quote: the full reader's work */
+		seps = fields_done ? nl : nl | cm;
+		while (seps) {
+			int i = __builtin_ctzll(seps);
+			const char *sp = blk + i;
+			uint64_t above = i == 63 ? 0 : ~0ull << (i + 1);
+
+			if (!fields_done) {
+				bool eol = (nl >> i) & 1;
+				if (k == sc->ha)
+					a = field_at(fs, sp, eol);
+				if (k == sc->hb)
+					b = field_at(fs, sp, eol);
+				k++;
+				fs = sp + 1;
+				fields_done = k > sc->last;
+			}
+			if ((nl >> i) & 1) {
+				const char *le = sp > ls && sp[-1] == '\r' ? sp - 1 : sp;
+
+				if (sc->skip)
+					sc->skip = false;
+				else if (le > ls && sc->fn(sc->ud, &a, &b) != 0)
+					return 0;
+				ls = fs = sp + 1;
+				k = 0;
+				a = b = (rec_field){0};
+				fields_done = false;
+				if ((uint64_t)(ls - m) + from > sc->end) {
+					*next = e;
+					return -2;
+				}
+			}
+			seps = (fields_done ? nl : nl | cm) & above;
+		}
+	}
+	if (file_end && ls < e) {
+		/* the last line, without a line end */
+		const char *le = e[-1] == '\r' ? e - 1 : e;
+
+		if (!fields_done) {
+			if (k == sc->ha)
+				a = field_at(fs, e, true);
+			if (k == sc->hb)
+				b = field_at(fs, e, true);
+		}
+		if (sc->skip)
+			sc->skip = false;
+		else if (le > ls && sc->fn(sc->ud, &a, &b) != 0)
+			return 0;
+		ls = e;
+	}
+	*next = ls; /* e, or the start of a line the next window has whole */
+	return -2;
+}
 
 static int csv_rec_scan_keys(rec_reader *base, unsigned part, unsigned n_parts,
 			     size_t col_a, size_t col_b,
@@ -831,8 +919,9 @@ static int csv_rec_scan_keys(rec_reader *base, unsigned part, unsigned n_parts,
 	int ha = c->col_of[col_a], hb = c->col_of[col_b];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint64_t size, at, end;
-	bool skip = true; /* the header, or the end of part - 1's last line */
 	struct stat st;
+	scan sc = {.ha = ha, .hb = hb, .last = ha > hb ? ha : hb, .fn = fn, .ud = ud,
+		   .skip = true};
 
 	if (fstat(c->csv->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0)
 		return -1;
@@ -840,6 +929,7 @@ static int csv_rec_scan_keys(rec_reader *base, unsigned part, unsigned n_parts,
 	/* at: where to look next; past end (a '\n' at or after it): done */
 	at = part == 0 ? 0 : size / n_parts * part - 1;
 	end = part + 1 == n_parts ? size : size / n_parts * (part + 1) - 1;
+	sc.end = end;
 	while (at < size && at <= end) {
 		uint64_t from = at - at % page;
 		size_t len = size - from < SCAN_WINDOW ? (size_t)(size - from) : SCAN_WINDOW;
@@ -851,23 +941,7 @@ static int csv_rec_scan_keys(rec_reader *base, unsigned part, unsigned n_parts,
 
 		if (m == MAP_FAILED)
 			return -1;
-		if (memchr(p, '"', (size_t)(e - p)) != NULL)
-			ret = -1;
-		while (ret == -2 && p < e && (uint64_t)(p - m) + from <= end) {
-			const char *q = p, *nl;
-			rec_field a, b;
-
-			if (!skip && *p != '\n' && !(*p == '\r' && p + 1 < e && p[1] == '\n'))
-				q = line_fields(p, e, ha, hb, &a, &b);
-			nl = q < e && *q == '\n' ? q : memchr(q, '\n', (size_t)(e - q));
-			if (nl == NULL && !last)
-				break; /* it goes on in the next window */
-			if (skip)
-				skip = false;
-			else if (q != p && fn(ud, &a, &b) != 0)
-				ret = 0;
-			p = nl ? nl + 1 : e;
-		}
+		ret = scan_lines(&sc, m, from, p, e, last, &p);
 		if (ret == -2 && p == m + (at - from) && p < e)
 			ret = -1; /* a line longer than a window */
 		at = from + (uint64_t)(p - m);
