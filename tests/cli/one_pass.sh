@@ -6,17 +6,19 @@
 # order with one thread or several.
 source "$(dirname "$0")/lib.sh"
 R=bench/reference
-# N events of the peer benchmark's policy, in (date, id) order: 2,000 a
-# month over three months, 80 a day.
+# N events of the peer benchmark's policy, in (date, id) order, PER_DAY a
+# day (default 80) over 25 days a month.
 gen() {
-  awk -v n="$1" 'BEGIN {
+  awk -v n="$1" -v per_day="${2:-80}" 'BEGIN {
     print "id,date,rep,region,sku,type,amount"
     split("EMEA APAC AMER", rg, " "); split("SW-ENT SW-SMB HW SVC", fam, " ")
-    for (i = 1; i <= n; i++)
+    for (i = 1; i <= n; i++) {
+      d = int((i - 1) / per_day)
       printf "%d,2026-%02d-%02d,r%04d,%s,%s-%03d,%s,%d.%02d\n", i,
-        1 + int((i - 1) / 2000), 1 + int(((i - 1) % 2000) / 80), 1 + (i * 7) % 500,
+        1 + int(d / 25), 1 + d % 25, 1 + (i * 7) % 500,
         rg[1 + i % 3], fam[1 + i % 4], i % 1000, (i % 10 ? "deal_closed" : "refund"),
         (i * 37) % 100000, i % 100
+    }
   }'
 }
 gen 6000 > "$TMP/sorted.csv"
@@ -95,6 +97,38 @@ same "bad lines, reversed" bad badrev
 expect_eq "strict" 1 "$(run strict "$TMP/bad.csv" --strict)"
 expect_grep "strict: nothing" "--strict: 3 input line(s) rejected; nothing was computed" "$TMP/strict.err"
 [ ! -e "$TMP/strict.out" ] && pass || fail "--strict wrote decisions"
+
+# A big file: the quick look cuts it in two halves (one a thread) and maps
+# it 4 MiB at a time.  A pair of lines out of order anywhere, at the cut
+# between the halves or at a window's edge too, must keep two passes.
+gen 250000 1000 > "$TMP/big.csv" # ten months
+size=$(stat -c %s "$TMP/big.csv")
+# swap_at OFFSET IN OUT: the line holding byte OFFSET and the next one swapped
+swap_at() {
+  awk -v at="$1" '{ n = length($0) + 1 }
+    held != "" { print; print held; held = ""; pos += n; next }
+    pos <= at && at < pos + n && NR > 1 { held = $0; pos += n; next }
+    { print; pos += n }' "$2" > "$3"
+}
+expect_eq "big" 0 "$(run big "$TMP/big.csv")"
+expect_grep "big: one pass" "; one pass (in date order)" "$TMP/big.err"
+expect_grep "big: every event" "events read 250000, accepted 250000, rejected 0" "$TMP/big.err"
+{ head -1 "$TMP/big.csv"; tail -n +2 "$TMP/big.csv" | tac; } > "$TMP/bigrev.csv"
+expect_eq "big reversed" 0 "$(run bigrev "$TMP/bigrev.csv")"
+same "big reversed" big bigrev
+for at in $((size / 2 - 1)) $((size / 2)) $((size / 2 + 40)) 4194303 4194304 8388600 $((size - 100)); do
+  swap_at "$at" "$TMP/big.csv" "$TMP/swap.csv"
+  expect_eq "one pair swapped at byte $at: the lines differ" 1 "$(cmp -s "$TMP/big.csv" "$TMP/swap.csv"; echo $?)"
+  expect_eq "swapped at $at" 0 "$(run swap "$TMP/swap.csv")"
+  expect_grep "swapped at $at: two passes" "; two passes" "$TMP/swap.err"
+  same "swapped at $at" big swap
+done
+# CR LF line ends, and no line end after the last line: one pass, the same
+sed 's/$/\r/' "$TMP/big.csv" | head -c -2 > "$TMP/crlf.csv"
+expect_eq "CR LF" 0 "$(run crlf "$TMP/crlf.csv")"
+expect_grep "crlf: one pass" "; one pass (in date order)" "$TMP/crlf.err"
+expect_grep "crlf: every event" "events read 250000, accepted 250000" "$TMP/crlf.err"
+same "CR LF" big crlf
 
 # a policy with refs (the default policy: refunds name their deal) reads
 # twice: whether a later refund names a deal is known at the end only
