@@ -237,6 +237,12 @@ struct peers {
 	size_t cap, n;
 };
 
+/* "00".."99" */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static const int64_t pow10_i64[] = {1, 10, 100, 1000, 10000, 100000,
 				    1000000, 10000000, 100000000};
 
@@ -287,10 +293,17 @@ static char *money_back(char *end, money m, int min_scale)
 		*--p = (char)('0' + a % 10);
 	if (scale > 0)
 		*--p = '.';
-	do {
-		*--p = (char)('0' + a % 10);
-		a /= 10;
-	} while (a);
+	/* the integer part two digits a division (most of the work) */
+	for (; a >= 100; a /= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (a % 100), 2);
+	}
+	if (a >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * a, 2);
+	} else {
+		*--p = (char)('0' + a);
+	}
 	if (m.units < 0)
 		*--p = '-';
 	return p;

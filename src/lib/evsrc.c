@@ -982,6 +982,7 @@ static const char *convert(evsrc *s, stream *st, const rec *rc, bool pass1,
  */
 
 static bool bit_get(const efile *ef, uint64_t k);
+static int changed(evsrc *s, const char *path, uint64_t line);
 
 static int mono_cmp(const void *ctx, const char *a, size_t na, const char *b,
 		    size_t nb)
@@ -1408,6 +1409,10 @@ added:
 	     (ef->last_date == ev->date && !s->compact &&
 	      id_cmp(s, ef->last_id, ef->last_len, ev->id, ev->id_len) > 0)))
 		ef->sorted = false;
+	/* one pass: the quick look found the file in order, and the events
+	 * before this one were evaluated already */
+	if (s->ctx->accepted && !ef->sorted)
+		return changed(s, ef->path, rc->line);
 	ef->last_date = ev->date;
 	ef->last_len = (uint8_t)ev->id_len;
 	memcpy(ef->last_id, ev->id, ev->id_len);

@@ -64,6 +64,7 @@ struct inc_run {
 	/* per-decision caches: the last kind and currency counted, and the
 	 * text of the last period (decisions come in runs of one period) */
 	size_t last_kind, last_total;
+	const char *last_total_src; /* the currency text last counted */
 	bool have_period_text;
 	int32_t period_of_text;
 	char period_text[16];
@@ -225,7 +226,10 @@ kind_found:
 	if (!has_amount)
 		return;
 	i = r->last_total;
-	if (i < r->n_totals && strcmp(r->totals[i].code, currency) == 0)
+	/* (a person's currency is the same text each time: the pointer is
+	 * compared first) */
+	if (i < r->n_totals &&
+	    (currency == r->last_total_src || strcmp(r->totals[i].code, currency) == 0))
 		goto total_found;
 	for (i = 0; i < r->n_totals; i++)
 		if (strcmp(r->totals[i].code, currency) == 0)
@@ -236,6 +240,7 @@ kind_found:
 		r->n_totals++;
 	}
 	r->last_total = i;
+	r->last_total_src = currency;
 total_found:
 	if (i < r->n_totals)
 		(void)dec_add(&r->totals[i].amount, r->totals[i].amount, amount);
@@ -318,6 +323,7 @@ static int emit_extra(void *ud, inc_decision *d, bool has_amount, dec amount)
 	snprintf(id, sizeof id, "D%06llu", (unsigned long long)r->stats.decisions);
 	d->id = id;
 	count(r, d->kind, d->currency ? d->currency : "", has_amount, amount);
+	r->last_total_src = NULL; /* (that text may not last) */
 	if (r->audit && audit_run_decision(r->audit, d, has_amount, amount))
 		return -1;
 	return r->sink ? r->sink(r->sink_ud, d) : 0;
