@@ -38,7 +38,7 @@ mkdir -p "$work"
 cp -r "$shared/." "$work/"
 chmod -R u+w "$work"
 if [ ! -x "$bin" ]; then
-  [ -d "$root/build-bench" ] || meson setup "$root/build-bench" --buildtype=release -Doptimization=2 >/dev/null
+  [ -d "$root/build-bench" ] || meson setup "$root/build-bench" --buildtype=release -Doptimization=2 -Db_lto=true >/dev/null
   meson compile -C "$root/build-bench" >/dev/null
   bin=$root/build-bench/incentive
 fi

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 counts=("$@"); [ ${#counts[@]} -eq 0 ] && counts=(1000000 4000000)
 REPS=${REPS:-3}
 if [ ! -d build-bench ]; then
-  meson setup build-bench --buildtype=release -Doptimization=2 >/dev/null
+  meson setup build-bench --buildtype=release -Doptimization=2 -Db_lto=true >/dev/null
 fi
 meson compile -C build-bench >/dev/null
 bin=build-bench/incentive

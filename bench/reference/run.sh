@@ -22,7 +22,7 @@ variant=$1 events=$2 out=$3
 case $variant in declarative|lua) ;; *) echo "$0: VARIANT is declarative or lua" >&2; exit 2 ;; esac
 bin=${INCENTIVE:-$root/build-bench/incentive}
 if [ ! -x "$bin" ]; then
-  [ -d "$root/build-bench" ] || meson setup "$root/build-bench" --buildtype=release -Doptimization=2 >/dev/null
+  [ -d "$root/build-bench" ] || meson setup "$root/build-bench" --buildtype=release -Doptimization=2 -Db_lto=true >/dev/null
   meson compile -C "$root/build-bench" >/dev/null
 fi
 extra=()
