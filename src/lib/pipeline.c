@@ -6,8 +6,8 @@
  * and (one pass) the messages pass 1 gave among them, each with the
  * number of the batch's events before it.  The reader fills the free
  * batches in turn and publishes each; the evaluator takes them in the
- * same order.  RING batches in flight keep memory bounded (a few hundred
- * KB) whatever the number of events.
+ * same order.  RING batches in flight keep memory bounded (a few MiB)
+ * whatever the number of events.
  *
  * What it buys: the 1M-event runs of bench/README.md spend ~25% of their
  * time in evsrc_next; on two cores that part overlaps with evaluation.
@@ -301,7 +301,8 @@ static void *checker_main(void *arg)
 	evsrc *src = NULL;
 	int rc = evsrc_create(&src, &p->ctx, p->ro, p->paths, p->n_paths);
 
-	if (rc == INC_ERROR && p->oom && p->ctx.errmsg == NULL)
+	/* (a message that could not be held ends the run too, at put_end) */
+	if (p->oom && p->ctx.errmsg == NULL)
 		p->ctx.errmsg = strdup("out of memory");
 	evsrc_destroy(src);
 	put_end(p, rc);
