@@ -27,6 +27,13 @@
  * again at its offset (the file is memory-mapped when possible).  The
  * index is one more stream of the merge.
  *
+ * One pass (evsrc_one_pass, input_ctx.accepted): when the events are one
+ * CSV file already in (date, id) order and no event type has a ref field,
+ * nothing is settled after the last line, so pass 1 hands each event to
+ * the caller as it accepts it and pass 2 is not needed.  A quick look at
+ * the id and date columns (rec_scan_keys) decides beforehand; a line out
+ * of order in pass 1 after it means the file changed, which fails the run.
+ *
  * Known limit: a warning for an event dated outside the person's
  * employment is given when the line is read, so an event that a later
  * ref check rejects may have had a warning too.

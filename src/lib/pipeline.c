@@ -446,6 +446,8 @@ void evpipe_stop(evpipe *p)
 	if (p->outer) {
 		inc_run_stats *to = p->outer->stats;
 
+		/* the counts evsrc.c keeps (report(), accept_line(),
+		 * read_events(), warn_dates()) */
 		if (to) {
 			to->lines_read += p->stats.lines_read;
 			to->events_accepted += p->stats.events_accepted;

@@ -64,7 +64,6 @@ struct inc_run {
 	/* per-decision caches: the last kind and currency counted, and the
 	 * text of the last period (decisions come in runs of one period) */
 	size_t last_kind, last_total;
-	const char *last_total_src; /* the currency text last counted */
 	bool have_period_text;
 	int32_t period_of_text;
 	char period_text[16];
@@ -226,10 +225,7 @@ kind_found:
 	if (!has_amount)
 		return;
 	i = r->last_total;
-	/* (a person's currency is the same text each time: the pointer is
-	 * compared first) */
-	if (i < r->n_totals &&
-	    (currency == r->last_total_src || strcmp(r->totals[i].code, currency) == 0))
+	if (i < r->n_totals && strcmp(r->totals[i].code, currency) == 0)
 		goto total_found;
 	for (i = 0; i < r->n_totals; i++)
 		if (strcmp(r->totals[i].code, currency) == 0)
@@ -240,7 +236,6 @@ kind_found:
 		r->n_totals++;
 	}
 	r->last_total = i;
-	r->last_total_src = currency;
 total_found:
 	if (i < r->n_totals)
 		(void)dec_add(&r->totals[i].amount, r->totals[i].amount, amount);
@@ -323,7 +318,6 @@ static int emit_extra(void *ud, inc_decision *d, bool has_amount, dec amount)
 	snprintf(id, sizeof id, "D%06llu", (unsigned long long)r->stats.decisions);
 	d->id = id;
 	count(r, d->kind, d->currency ? d->currency : "", has_amount, amount);
-	r->last_total_src = NULL; /* (that text may not last) */
 	if (r->audit && audit_run_decision(r->audit, d, has_amount, amount))
 		return -1;
 	return r->sink ? r->sink(r->sink_ud, d) : 0;
@@ -474,8 +468,6 @@ static int check_events(inc_run *r, evsrc **src)
 {
 	int rc;
 
-	/* pass 1 splits the records on a second thread, like pass 2 */
-	r->ictx.read_ahead = r->opts.threads != 1;
 	rc = evsrc_create(src, &r->ictx, &r->roster,
 			  (const char *const *)r->event_paths, r->n_event_paths);
 	if (rc)
@@ -575,7 +567,9 @@ int inc_run_execute(inc_run *r, inc_sink_fn sink, void *ud)
 	 * them were read (evsrc_one_pass); --strict must see every line
 	 * before computing anything, and the audit record begins with the
 	 * counts of pass 1 */
-	r->ictx.read_ahead = r->opts.threads != 1; /* (its quick look too) */
+	/* a second thread where the run may use one: pass 1's read-ahead
+	 * (two passes), the quick look's second half (one pass) */
+	r->ictx.read_ahead = r->opts.threads != 1;
 	one_pass = !r->opts.strict && !r->audit &&
 		   evsrc_one_pass(&r->ictx, (const char *const *)r->event_paths,
 				  r->n_event_paths, &r->n_expected);
